@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::commands;
+
 /// Find, explain and prove the fix of memory leaks in Node.js programs.
 ///
 /// leakscope reads V8 heap snapshots (.heapsnapshot, .heapsnapshot.gz, or - for stdin) and
@@ -23,7 +25,7 @@ pub enum Command {
     /// type, the layout the snapshot's header declares (fields of nodes and edges), and how long
     /// loading took. Useful to check that a file is a complete snapshot and to measure the
     /// reader.
-    Info(InfoArgs),
+    Info(commands::info::Args),
 }
 
 /// What every command that reads one snapshot takes.
@@ -39,12 +41,4 @@ pub struct OutputArgs {
     /// Print JSON on stdout instead of text
     #[arg(long)]
     pub json: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct InfoArgs {
-    #[command(flatten)]
-    pub snapshot: SnapshotArg,
-    #[command(flatten)]
-    pub output: OutputArgs,
 }

@@ -3,7 +3,6 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use anyhow::Context as _;
 use leakscope_snapshot::{ReadOptions, Snapshot};
 
 use crate::ui;
@@ -30,7 +29,14 @@ pub fn snapshot(path: &Path, quiet: bool) -> anyhow::Result<Loaded> {
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    let snapshot = result.with_context(|| format!("cannot load {}", path.display()))?;
+    let snapshot = match result {
+        Ok(s) => s,
+        // The error already names the file.
+        Err(e @ leakscope_snapshot::Error::Open { .. }) => return Err(e.into()),
+        Err(e) => {
+            return Err(anyhow::Error::new(e).context(format!("cannot load {}", path.display())));
+        }
+    };
     for warning in &snapshot.warnings {
         ui::warn(&format!("{}: {warning}", path.display()));
     }

@@ -57,29 +57,10 @@ pub fn byte_progress(quiet: bool, message: &str) -> Option<ProgressBar> {
     Some(bar)
 }
 
-/// Bytes for people: `1.5 MB` (decimal units, as DevTools shows them).
+/// Bytes for people: `1.50 MB` (decimal units, as DevTools shows them).
 pub fn bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["kB", "MB", "GB", "TB", "PB"];
-    if n < 1000 {
-        return format!("{n} B");
-    }
     #[allow(clippy::cast_precision_loss)] // display only
-    let mut v = n as f64;
-    let mut unit = "B";
-    for u in UNITS {
-        if v < 1000.0 {
-            break;
-        }
-        v /= 1000.0;
-        unit = u;
-    }
-    if v < 10.0 {
-        format!("{v:.2} {unit}")
-    } else if v < 100.0 {
-        format!("{v:.1} {unit}")
-    } else {
-        format!("{v:.0} {unit}")
-    }
+    leakscope_trend::format_bytes(n as f64)
 }
 
 #[cfg(test)]

@@ -5,8 +5,16 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 
-use crate::cli::InfoArgs;
+use crate::cli::{OutputArgs, SnapshotArg};
 use crate::{load, ui};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub snapshot: SnapshotArg,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
 
 #[derive(Serialize)]
 struct Info {
@@ -43,7 +51,7 @@ struct LayoutInfo {
     location_fields: Vec<String>,
 }
 
-pub fn run(args: &InfoArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let loaded = load::snapshot(&args.snapshot.path, args.output.json)?;
     let s = &loaded.snapshot;
     let g = &s.graph;

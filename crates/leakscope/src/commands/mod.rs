@@ -1,6 +1,6 @@
 //! One module per command.
 
-mod info;
+pub mod info;
 
 use std::process::ExitCode;
 

@@ -1,1 +1,5 @@
+//! End-to-end tests of the `leakscope` binary on real snapshots made by Node at test time.
+#![allow(clippy::unwrap_used)] // tests fail loudly on purpose
 
+mod info;
+mod support;

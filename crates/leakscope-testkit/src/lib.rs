@@ -1,0 +1,206 @@
+//! Helpers for leakscope's tests: find Node, run it on a script, write a real heap snapshot,
+//! and cross-check a snapshot with `JSON.parse` in Node itself.
+//!
+//! Tests never use canned snapshots: they make them at test time with the Node found here
+//! (`LEAKSCOPE_NODE`, else `node` on `PATH`), and with each extra Node listed in
+//! `LEAKSCOPE_TEST_NODES` (colon-separated paths; `cargo xtask ci` installs 18, 22 and 24).
+#![allow(clippy::missing_panics_doc, clippy::print_stderr)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub use tempfile::TempDir;
+
+/// A Node binary and its major version.
+#[derive(Clone, Debug)]
+pub struct Node {
+    /// The executable.
+    pub path: PathBuf,
+    /// The major version (18, 20…).
+    pub major: u32,
+    /// The full version (`v20.20.2`).
+    pub version: String,
+}
+
+impl Node {
+    /// Probes a Node binary.
+    ///
+    /// # Panics
+    /// When it does not run or is older than 18.
+    #[must_use]
+    pub fn at(path: impl Into<PathBuf>) -> Self {
+        let path = path.into();
+        let out = Command::new(&path)
+            .arg("--version")
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}; install Node >= 18", path.display()));
+        let version = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        let major: u32 = version
+            .trim_start_matches('v')
+            .split('.')
+            .next()
+            .and_then(|m| m.parse().ok())
+            .unwrap_or(0);
+        assert!(major >= 18, "{} is Node {version}; the tests need Node >= 18", path.display());
+        Self { path, major, version }
+    }
+
+    /// A command running this Node.
+    #[must_use]
+    pub fn command(&self) -> Command {
+        Command::new(&self.path)
+    }
+
+    /// Runs `script` (written to `dir/name.js`) with `args`, and panics with its output when
+    /// it fails or runs longer than `timeout`.
+    #[must_use]
+    pub fn run_script(
+        &self,
+        dir: &Path,
+        name: &str,
+        script: &str,
+        args: &[&str],
+        timeout: Duration,
+    ) -> Output {
+        let file = dir.join(format!("{name}.js"));
+        std::fs::write(&file, script).expect("write script");
+        let mut cmd = self.command();
+        cmd.arg(&file).args(args).current_dir(dir);
+        let out = run_with_timeout(&mut cmd, timeout);
+        assert!(
+            out.status.success(),
+            "node {name}.js failed ({}):\n{}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
+    /// Runs `body` in Node, then writes a heap snapshot of that heap to `dir/name.heapsnapshot`.
+    /// `body` may use `v8` and leave what it wants kept on `globalThis`.
+    #[must_use]
+    pub fn write_snapshot(&self, dir: &Path, name: &str, body: &str) -> PathBuf {
+        let file = dir.join(format!("{name}.heapsnapshot"));
+        let script =
+            format!("const v8 = require('v8');\n{body}\n;v8.writeHeapSnapshot(process.argv[2]);\n");
+        let _ = self.run_script(
+            dir,
+            name,
+            &script,
+            &[file.to_str().expect("utf-8 path")],
+            Duration::from_secs(120),
+        );
+        file
+    }
+
+    /// Parses a snapshot with Node's own `JSON.parse` and returns independent counts:
+    /// `{node_count, edge_count, string_count, total_self_size, nodes_by_type: {type: n},
+    /// nodes_by_name: {name: n} (object nodes only), node_fields, edge_fields}`.
+    #[must_use]
+    pub fn json_parse_counts(&self, snapshot: &Path) -> serde_json::Value {
+        const SCRIPT: &str = r"
+const s = JSON.parse(require('fs').readFileSync(process.argv[1], 'utf8'));
+const m = s.snapshot.meta, F = m.node_fields.length, types = m.node_types[m.node_fields.indexOf('type')];
+const ti = m.node_fields.indexOf('type'), ni = m.node_fields.indexOf('name'), si = m.node_fields.indexOf('self_size');
+const byType = {}, byName = {}; let total = 0;
+for (let i = 0; i < s.nodes.length; i += F) {
+  const t = types[s.nodes[i + ti]];
+  byType[t] = (byType[t] || 0) + 1;
+  total += s.nodes[i + si];
+  if (t === 'object') { const n = s.strings[s.nodes[i + ni]]; byName[n] = (byName[n] || 0) + 1; }
+}
+console.log(JSON.stringify({ node_count: s.nodes.length / F, edge_count: s.edges.length / m.edge_fields.length,
+  string_count: s.strings.length, total_self_size: total, nodes_by_type: byType, nodes_by_name: byName,
+  node_fields: m.node_fields, edge_fields: m.edge_fields }));
+";
+        let out = run_with_timeout(
+            self.command().args(["--max-old-space-size=8192", "-e", SCRIPT]).arg(snapshot),
+            Duration::from_secs(300),
+        );
+        assert!(
+            out.status.success(),
+            "JSON.parse cross-check failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("cross-check JSON")
+    }
+}
+
+/// The Node the tests use by default: `LEAKSCOPE_NODE`, else `node` on `PATH`.
+#[must_use]
+pub fn node() -> Node {
+    Node::at(
+        std::env::var_os("LEAKSCOPE_NODE").map_or_else(|| PathBuf::from("node"), PathBuf::from),
+    )
+}
+
+/// The default Node plus every extra one named in `LEAKSCOPE_TEST_NODES`, oldest first.
+#[must_use]
+pub fn all_nodes() -> Vec<Node> {
+    let mut nodes = vec![node()];
+    if let Some(extra) = std::env::var_os("LEAKSCOPE_TEST_NODES") {
+        for p in std::env::split_paths(&extra) {
+            if !p.as_os_str().is_empty() {
+                nodes.push(Node::at(p));
+            }
+        }
+    } else {
+        eprintln!("note: LEAKSCOPE_TEST_NODES is not set; testing only {}", nodes[0].version);
+    }
+    nodes.sort_by_key(|n| n.major);
+    nodes.dedup_by_key(|n| n.version.clone());
+    nodes
+}
+
+/// Runs a command to completion, killing it (and panicking) after `timeout`.
+#[must_use]
+pub fn run_with_timeout(cmd: &mut Command, timeout: Duration) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {cmd:?}: {e}"));
+    let start = Instant::now();
+    // Drain the pipes on threads so a chatty child cannot block on a full pipe.
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut stderr = child.stderr.take().expect("stderr");
+    let out_thread = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut stdout, &mut v);
+        v
+    });
+    let err_thread = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut stderr, &mut v);
+        v
+    });
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if start.elapsed() > timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            let err = err_thread.join().unwrap_or_default();
+            panic!(
+                "{cmd:?} did not finish within {timeout:?}; stderr:\n{}",
+                String::from_utf8_lossy(&err)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Output {
+        status,
+        stdout: out_thread.join().unwrap_or_default(),
+        stderr: err_thread.join().unwrap_or_default(),
+    }
+}
+
+/// A fresh temporary directory for one test.
+#[must_use]
+pub fn scratch() -> TempDir {
+    tempfile::Builder::new().prefix("leakscope-test-").tempdir().expect("tempdir")
+}
