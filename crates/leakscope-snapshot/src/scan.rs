@@ -88,6 +88,14 @@ pub(crate) fn scan_rows(
                 }
             }
             if digits > 0 {
+                // Check what ends the number before the row is judged, so a stray byte is
+                // reported as itself and not as the wrong value it cut short.
+                if !matches!(w[i], b',' | b']' | b' ' | b'\n' | b'\r' | b'\t') {
+                    return Err(Error::syntax(
+                        base + i as u64,
+                        format!("expected ',' or ']' in {inside}, found {}", describe(w[i])),
+                    ));
+                }
                 if filled == 0 {
                     row_start = (base + i as u64).saturating_sub(digits as u64);
                 }

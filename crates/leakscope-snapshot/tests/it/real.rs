@@ -159,3 +159,67 @@ fn allocation_traces() {
     assert_eq!(top.line, widget_line);
     assert_eq!(g.string(stack.last().unwrap().name), "(root)");
 }
+
+/// A real snapshot made once for the mutation tests (a few MB).
+fn real_bytes() -> &'static [u8] {
+    static BYTES: std::sync::OnceLock<(leakscope_testkit::TempDir, Vec<u8>)> = std::sync::OnceLock::new();
+    &BYTES
+        .get_or_init(|| {
+            let dir = scratch();
+            let path = node().write_snapshot(dir.path(), "fuzz", "globalThis.xs = Array.from({length: 100}, (_, i) => ({i}));");
+            let bytes = std::fs::read(&path).unwrap();
+            (dir, bytes)
+        })
+        .1
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 48, ..Default::default() })]
+
+    /// A real snapshot cut anywhere is an error, never a panic; with a few bytes changed it
+    /// loads or fails cleanly.
+    #[test]
+    fn real_snapshot_cut_or_mutated(
+        cut in proptest::prelude::any::<proptest::sample::Index>(),
+        edits in proptest::collection::vec((proptest::prelude::any::<proptest::sample::Index>(), proptest::prelude::any::<u8>()), 1..8),
+    ) {
+        let bytes = real_bytes();
+        let at = cut.index(bytes.len());
+        proptest::prop_assert!(read_bytes(&bytes[..at]).is_err());
+        let mut mutated = bytes.to_vec();
+        for (i, b) in edits {
+            let i = i.index(mutated.len());
+            mutated[i] = b;
+        }
+        let _ = read_bytes(&mutated);
+        let _ = read_stream(&mutated);
+    }
+}
+
+#[test]
+fn cut_files_on_disk_fail_cleanly() {
+    // Plain files take the two-thread path: cut them in each section, and inside the
+    // boundary between nodes and edges that the second thread jumps to.
+    let bytes = real_bytes();
+    let text = String::from_utf8_lossy(bytes);
+    let edges = text.find("\"edges\":").unwrap();
+    let strings = text.find("\"strings\":").unwrap();
+    let dir = scratch();
+    let mut cuts: Vec<usize> = (1..40).map(|k| bytes.len() * k / 40).collect();
+    cuts.extend([edges - 2, edges - 1, edges, edges + 5, edges + 9, strings + 3]);
+    for cut in cuts {
+        let path = dir.path().join(format!("cut-{cut}.heapsnapshot"));
+        std::fs::write(&path, &bytes[..cut]).unwrap();
+        let e = ReadOptions::new().open(&path).expect_err("a cut file must not load");
+        assert!(e.offset().is_some(), "cut at {cut}: {e}");
+    }
+    // Damage inside the edges (second thread) is reported with its offset.
+    let mut broken = bytes.to_vec();
+    let at = edges + 200;
+    broken[at] = b'x';
+    let path = dir.path().join("broken.heapsnapshot");
+    std::fs::write(&path, &broken).unwrap();
+    let e = ReadOptions::new().open(&path).expect_err("damaged edges");
+    assert!(e.to_string().contains("found 'x'"), "{e}");
+    assert_eq!(e.offset(), Some(at as u64));
+}
