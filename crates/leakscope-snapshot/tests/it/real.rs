@@ -162,11 +162,16 @@ fn allocation_traces() {
 
 /// A real snapshot made once for the mutation tests (a few MB).
 fn real_bytes() -> &'static [u8] {
-    static BYTES: std::sync::OnceLock<(leakscope_testkit::TempDir, Vec<u8>)> = std::sync::OnceLock::new();
+    static BYTES: std::sync::OnceLock<(leakscope_testkit::TempDir, Vec<u8>)> =
+        std::sync::OnceLock::new();
     &BYTES
         .get_or_init(|| {
             let dir = scratch();
-            let path = node().write_snapshot(dir.path(), "fuzz", "globalThis.xs = Array.from({length: 100}, (_, i) => ({i}));");
+            let path = node().write_snapshot(
+                dir.path(),
+                "fuzz",
+                "globalThis.xs = Array.from({length: 100}, (_, i) => ({i}));",
+            );
             let bytes = std::fs::read(&path).unwrap();
             (dir, bytes)
         })
