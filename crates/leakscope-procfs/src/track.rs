@@ -40,6 +40,8 @@ pub struct TrackedMapping {
     pub dirty: Vec<u64>,
     /// Mappings it stands for in the last sample (V8 pages: the page count).
     pub parts: usize,
+    /// Permissions, `rw-p` style (of the first V8 page for V8 pages).
+    pub perms: String,
 }
 
 impl TrackedMapping {
@@ -106,7 +108,11 @@ impl Tracker {
             }
             let id = match self.best_overlap(m, &claimed) {
                 Some(id) => id,
-                None => self.new_entry(index, m.kind, display_name(m), (m.start, m.end)),
+                None => {
+                    let id = self.new_entry(index, m.kind, display_name(m), (m.start, m.end));
+                    self.entries[id.0 as usize].perms.clone_from(&m.perms);
+                    id
+                }
             };
             if let Some(c) = claimed.get_mut(id.0 as usize) {
                 *c = true;
@@ -160,6 +166,7 @@ impl Tracker {
             size: Vec::new(),
             dirty: Vec::new(),
             parts: 1,
+            perms: String::new(),
         });
         id
     }
@@ -177,8 +184,13 @@ impl Tracker {
                 continue;
             }
             let overlap = end.min(m.end) - start.max(m.start);
-            let same_name = self.entries.get(id.0 as usize).is_some_and(|e| e.name == display_name(m));
-            if same_name && best.is_none_or(|(o, _)| overlap > o) {
+            // An arena's committed part grows into its `---p` reserve: only the same
+            // permissions continue a mapping.
+            let same = self
+                .entries
+                .get(id.0 as usize)
+                .is_some_and(|e| e.name == display_name(m) && e.perms == m.perms);
+            if same && best.is_none_or(|(o, _)| overlap > o) {
                 best = Some((overlap, id));
             }
         }

@@ -1,6 +1,7 @@
 //! One module per command.
 
 pub mod info;
+pub mod maps;
 
 use std::process::ExitCode;
 
@@ -10,5 +11,6 @@ use crate::cli::{Cli, Command};
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Info(args) => info::run(&args),
+        Command::Maps(args) => maps::run(&args),
     }
 }
