@@ -35,6 +35,17 @@ pub enum Command {
     /// trend test as `run`), then a pmap -x style diff of the first and last samples. Stops
     /// after --duration, when the process exits, or on Ctrl-C. Linux only.
     Maps(commands::maps::Args),
+    /// Run a program with a sampling malloc profiler preloaded; report native allocation sites
+    /// whose live bytes grow
+    ///
+    /// Runs COMMAND with libleakscope_malloc_sampler.so in LD_PRELOAD. The sampler samples
+    /// allocations by bytes (one sample per --sample-bytes on average, like tcmalloc), records
+    /// the native stack of each sample, and tracks which samples are freed. leakscope reads its
+    /// dumps every --every, symbolizes the stacks against the program's binary and shared
+    /// libraries, and reports the call sites by estimated live bytes (with their standard
+    /// error) and growth. Stops when the program exits, after --duration, or on Ctrl-C (the
+    /// program is then stopped with SIGTERM). Linux with glibc only.
+    Native(commands::native::Args),
 }
 
 /// What every command that reads one snapshot takes.
@@ -72,9 +83,36 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
         .and_then(|d| if d.is_zero() { Err(format!("{text:?} is zero")) } else { Ok(d) })
 }
 
+/// Parses a byte count: `524288`, `512k`, `512KiB`, `4m`, `4MiB`.
+pub fn parse_bytes(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let n: u64 = number.parse().map_err(|_| format!("{text:?} is not a byte count; write e.g. 524288, 512k or 4m"))?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        other => return Err(format!("unknown unit {other:?} in {text:?}; use k, m or g")),
+    };
+    n.checked_shl(shift)
+        .filter(|v| *v > 0 && v >> shift == n)
+        .ok_or_else(|| format!("{text:?} is zero or too large"))
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
+
+    #[test]
+    fn byte_counts() {
+        assert_eq!(super::parse_bytes("524288"), Ok(524_288));
+        assert_eq!(super::parse_bytes("512k"), Ok(524_288));
+        assert_eq!(super::parse_bytes("4MiB"), Ok(4 << 20));
+        assert!(super::parse_bytes("0").is_err());
+        assert!(super::parse_bytes("12 parsecs").is_err());
+    }
 
     #[test]
     fn durations() {

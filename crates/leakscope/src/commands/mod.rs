@@ -2,6 +2,7 @@
 
 pub mod info;
 pub mod maps;
+pub mod native;
 
 use std::process::ExitCode;
 
@@ -12,5 +13,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Info(args) => info::run(&args),
         Command::Maps(args) => maps::run(&args),
+        Command::Native(args) => native::run(&args),
     }
 }
