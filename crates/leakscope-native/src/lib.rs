@@ -16,5 +16,5 @@ mod symbols;
 
 pub use dump::{Dump, MapEntry, Recording, SiteStats, parse};
 pub use error::NativeError;
-pub use sites::{Site, SiteOptions, rank_sites, usable_dumps};
+pub use sites::{JAVASCRIPT_FRAME, Site, SiteOptions, rank_sites, usable_dumps};
 pub use symbols::{Frame, Symbolizer};

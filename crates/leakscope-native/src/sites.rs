@@ -39,6 +39,25 @@ const ALLOCATOR_FUNCTIONS: &[&str] = &[
     "node::Realloc",
 ];
 
+/// Where native code was called from JavaScript: V8's embedded builtins and its API-call
+/// plumbing. Below them the stack is JIT code and differs by optimization tier (Node 24 calls
+/// the same function through `Builtins_CallApiCallbackOptimizedNoProfiling` or
+/// `Builtins_CallApiCallbackGeneric`), so a site's stack ends here, in one `[JavaScript]`
+/// frame, and one call site stays one site.
+const JS_BOUNDARY_PREFIXES: &[&str] = &[
+    "Builtins_",
+    "v8::internal::Builtin_",
+    "v8::internal::FunctionCallbackArguments::Call",
+    "v8::internal::(anonymous namespace)::HandleApiCallHelper",
+];
+
+/// The frame that stands for everything below [`JS_BOUNDARY_PREFIXES`].
+pub const JAVASCRIPT_FRAME: &str = "[JavaScript]";
+
+fn is_js_boundary(function: Option<&str>) -> bool {
+    function.is_some_and(|f| JS_BOUNDARY_PREFIXES.iter().any(|p| f.starts_with(p)))
+}
+
 /// Objects whose frames are never the site: the sampler itself.
 const ALLOCATOR_OBJECTS: &[&str] = &["libleakscope_malloc_sampler"];
 
@@ -128,7 +147,17 @@ pub fn rank_sites(
         let first_site =
             frames.iter().position(|(_, f)| !is_allocator(f.function.as_deref(), f.object.as_deref()));
         let names: Vec<String> = match first_site {
-            Some(i) => frames.get(i..).unwrap_or_default().iter().map(|(a, f)| f.display(*a)).collect(),
+            Some(i) => {
+                let mut names = Vec::new();
+                for (a, f) in frames.get(i..).unwrap_or_default() {
+                    if is_js_boundary(f.function.as_deref()) {
+                        names.push(JAVASCRIPT_FRAME.to_owned());
+                        break;
+                    }
+                    names.push(f.display(*a));
+                }
+                names
+            }
             None if addrs.is_empty() => vec!["[stack not recorded: table full]".to_owned()],
             None => vec!["[allocator only]".to_owned()],
         };
@@ -191,6 +220,9 @@ mod tests {
         assert!(is_allocator(None, Some("libleakscope_malloc_sampler.so")));
         assert!(!is_allocator(Some("leak_here"), Some("prog")));
         assert!(!is_allocator(None, None));
+        assert!(is_js_boundary(Some("Builtins_CallApiCallbackGeneric")));
+        assert!(is_js_boundary(Some("v8::internal::Builtin_HandleApiCall")));
+        assert!(!is_js_boundary(Some("node::Buffer::New")));
     }
 
     #[test]
