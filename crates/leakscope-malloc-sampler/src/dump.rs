@@ -93,11 +93,11 @@ fn run(interval: Option<Duration>, control: Option<OwnedFd>) {
         };
         if requested {
             now("request");
-        } else if let (Some(n), Some(i)) = (next, interval) {
-            if Instant::now() >= n {
-                now("interval");
-                next = Some(Instant::now() + i);
-            }
+        } else if let (Some(n), Some(i)) = (next, interval)
+            && Instant::now() >= n
+        {
+            now("interval");
+            next = Some(Instant::now() + i);
         }
     }
 }

@@ -168,9 +168,8 @@ impl Tables {
             Some(true) => {
                 if let Some(c) = self.filter.slice().get(filter_index(ptr)) {
                     // Saturated buckets stay saturated: a few extra locks, never a miss.
-                    let _ = c.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| {
-                        v.checked_add(1)
-                    });
+                    let _ =
+                        c.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| v.checked_add(1));
                 }
             }
             Some(false) => {}
@@ -182,13 +181,13 @@ impl Tables {
     pub fn remove(&self, ptr: u64) -> Option<(u64, u32)> {
         let mut inner = self.inner.lock();
         let found = inner.live.remove(ptr);
-        if found.is_some() {
-            if let Some(c) = self.filter.slice().get(filter_index(ptr)) {
-                let _ = c.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| {
-                    // A saturated bucket never goes down: other pointers may still count on it.
-                    (v != u16::MAX).then(|| v.saturating_sub(1))
-                });
-            }
+        if found.is_some()
+            && let Some(c) = self.filter.slice().get(filter_index(ptr))
+        {
+            let _ = c.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| {
+                // A saturated bucket never goes down: other pointers may still count on it.
+                (v != u16::MAX).then(|| v.saturating_sub(1))
+            });
         }
         found
     }
@@ -196,10 +195,10 @@ impl Tables {
     /// Puts back a sample that `remove` took out (a `realloc` that failed).
     pub fn restore(&self, ptr: u64, size: u64, stack: u32) {
         let mut inner = self.inner.lock();
-        if inner.live.insert(ptr, size, stack) == Some(true) {
-            if let Some(c) = self.filter.slice().get(filter_index(ptr)) {
-                let _ = c.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| v.checked_add(1));
-            }
+        if inner.live.insert(ptr, size, stack) == Some(true)
+            && let Some(c) = self.filter.slice().get(filter_index(ptr))
+        {
+            let _ = c.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| v.checked_add(1));
         }
     }
 

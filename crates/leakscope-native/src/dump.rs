@@ -100,9 +100,12 @@ pub fn parse(text: &str) -> Result<Recording, NativeError> {
                 }
             }
             "dump" => {
-                let seq = words.next().and_then(|w| w.parse().ok()).ok_or_else(|| bad("bad dump"))?;
-                let t_ms: f64 =
-                    words.next().and_then(|w| w.parse().ok()).ok_or_else(|| bad("bad dump time"))?;
+                let seq =
+                    words.next().and_then(|w| w.parse().ok()).ok_or_else(|| bad("bad dump"))?;
+                let t_ms: f64 = words
+                    .next()
+                    .and_then(|w| w.parse().ok())
+                    .ok_or_else(|| bad("bad dump time"))?;
                 let reason = words.next().unwrap_or_default().to_owned();
                 open = Some(Dump {
                     seq,
@@ -123,7 +126,8 @@ pub fn parse(text: &str) -> Result<Recording, NativeError> {
                 rec.maps.push(MapEntry { start, end, offset, path });
             }
             "stack" => {
-                let id = words.next().and_then(|w| w.parse().ok()).ok_or_else(|| bad("bad stack"))?;
+                let id =
+                    words.next().and_then(|w| w.parse().ok()).ok_or_else(|| bad("bad stack"))?;
                 let frames: Option<Vec<u64>> =
                     words.filter(|w| !w.is_empty()).map(|w| hex(Some(w))).collect();
                 rec.stacks.insert(id, frames.ok_or_else(|| bad("bad frame address"))?);

@@ -111,8 +111,11 @@ pub struct Site {
 #[must_use]
 pub fn usable_dumps(rec: &Recording) -> (&[Dump], Option<String>) {
     let dumps = rec.dumps.as_slice();
-    if let [.., before, last] = dumps {
-        if last.reason == "exit" && last.live_samples * 2 < before.live_samples {
+    if let [.., before, last] = dumps
+        && last.reason == "exit"
+        && last.live_samples * 2 < before.live_samples
+    {
+        {
             let note = format!(
                 "the dump at exit was left out: the program freed {} of {} live samples while \
                  exiting (Node frees its heap at exit); the report is from {:.1} s",
@@ -144,8 +147,9 @@ pub fn rank_sites(
         let addrs = rec.stacks.get(&id).map_or(&[][..], Vec::as_slice);
         let frames: Vec<(u64, crate::symbols::Frame)> =
             addrs.iter().map(|&a| (a, symbolizer.frame(&rec.maps, a))).collect();
-        let first_site =
-            frames.iter().position(|(_, f)| !is_allocator(f.function.as_deref(), f.object.as_deref()));
+        let first_site = frames
+            .iter()
+            .position(|(_, f)| !is_allocator(f.function.as_deref(), f.object.as_deref()));
         let names: Vec<String> = match first_site {
             Some(i) => {
                 let mut names = Vec::new();

@@ -116,7 +116,8 @@ impl Symbolizer {
         };
         let file_offset = pc - map.start + map.offset;
         let object_name = map.path.rsplit('/').next().unwrap_or(&map.path).to_owned();
-        let symbols = self.objects.entry(map.path.clone()).or_insert_with(|| ObjectSymbols::load(&map.path));
+        let symbols =
+            self.objects.entry(map.path.clone()).or_insert_with(|| ObjectSymbols::load(&map.path));
         let vaddr = symbols.as_ref().and_then(|s| s.vaddr(file_offset)).unwrap_or(file_offset);
         let function = symbols.as_ref().and_then(|s| s.lookup(vaddr)).map(demangle);
         Frame { function, object: Some(object_name), path: Some(map.path.clone()), offset: vaddr }
@@ -129,12 +130,12 @@ pub fn demangle(name: &str) -> String {
     if let Ok(d) = rustc_demangle::try_demangle(name) {
         return format!("{d:#}");
     }
-    if name.starts_with("_Z") {
-        if let Ok(sym) = cpp_demangle::Symbol::new(name) {
-            let options = cpp_demangle::DemangleOptions::new().no_params().no_return_type();
-            if let Ok(d) = sym.demangle_with_options(&options) {
-                return d;
-            }
+    if name.starts_with("_Z")
+        && let Ok(sym) = cpp_demangle::Symbol::new(name)
+    {
+        let options = cpp_demangle::DemangleOptions::new().no_params().no_return_type();
+        if let Ok(d) = sym.demangle_with_options(&options) {
+            return d;
         }
     }
     name.to_owned()

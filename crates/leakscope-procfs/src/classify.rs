@@ -135,7 +135,7 @@ pub fn classify(mappings: &mut [Mapping]) {
 /// `m` is the committed bottom of an arena heap and `reserve` its `---p` rest.
 fn is_arena_start(m: &Mapping, reserve: &Mapping) -> bool {
     m.is_plain_anonymous()
-        && m.start % ARENA_HEAP_SIZE == 0
+        && m.start.is_multiple_of(ARENA_HEAP_SIZE)
         && reserve.start == m.end
         && reserve.end - m.start == ARENA_HEAP_SIZE
 }
@@ -223,8 +223,8 @@ c794d40000-c794d80000 rw-p 00000000 00:00 0
             kinds,
             [
                 "code", "anon", "malloc", "v8-heap", "v8-heap", "v8-heap", "malloc", "malloc",
-                "stack", "stack", "anon", "code", "anon", "anon", "file", "code", "code",
-                "malloc", "stack",
+                "stack", "stack", "anon", "code", "anon", "anon", "file", "code", "code", "malloc",
+                "stack",
             ]
         );
     }

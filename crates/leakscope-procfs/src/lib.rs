@@ -28,4 +28,4 @@ pub use classify::{Kind, classify};
 pub use error::ProcfsError;
 pub use sampler::{ByKind, Sample, Sampler};
 pub use smaps::{BadLine, Mapping, Rollup, parse_rollup, parse_smaps};
-pub use track::{MappingId, Tracker, TrackedMapping};
+pub use track::{MappingId, TrackedMapping, Tracker};

@@ -129,18 +129,18 @@ pub fn parse_smaps(text: &str) -> Result<Vec<Mapping>, BadLine> {
         if line.is_empty() {
             continue;
         }
-        if let Some((name, value)) = field(line) {
-            if let Some(m) = out.last_mut() {
-                match name {
-                    "Rss" => m.rss = value,
-                    "Pss" => m.pss = value,
-                    "Private_Dirty" => m.private_dirty = value,
-                    "Anonymous" => m.anonymous = value,
-                    "Swap" => m.swap = value,
-                    _ => {}
-                }
-                continue;
+        if let Some((name, value)) = field(line)
+            && let Some(m) = out.last_mut()
+        {
+            match name {
+                "Rss" => m.rss = value,
+                "Pss" => m.pss = value,
+                "Private_Dirty" => m.private_dirty = value,
+                "Anonymous" => m.anonymous = value,
+                "Swap" => m.swap = value,
+                _ => {}
             }
+            continue;
         }
         // `VmFlags: rd wr mr` and `THPeligible:` style lines have no number or a bare one.
         if line.starts_with("VmFlags:") || line.starts_with("THPeligible:") {
@@ -217,7 +217,10 @@ Rss:                   4 kB
         assert_eq!(maps[0].rss, 30000 * 1024);
         assert_eq!(maps[0].pss, 29000 * 1024);
         assert!(maps[1].is_plain_anonymous());
-        assert_eq!((maps[1].rss, maps[1].anonymous, maps[1].private_dirty), (1 << 20, 1 << 20, 1 << 20));
+        assert_eq!(
+            (maps[1].rss, maps[1].anonymous, maps[1].private_dirty),
+            (1 << 20, 1 << 20, 1 << 20)
+        );
         assert_eq!(maps[2].name, "/tmp/with space (deleted)");
         assert_eq!(maps[2].offset, 0x1000);
     }

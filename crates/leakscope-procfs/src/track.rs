@@ -153,7 +153,13 @@ impl Tracker {
         self.previous = current;
     }
 
-    fn new_entry(&mut self, index: usize, kind: Kind, name: String, range: (u64, u64)) -> MappingId {
+    fn new_entry(
+        &mut self,
+        index: usize,
+        kind: Kind,
+        name: String,
+        range: (u64, u64),
+    ) -> MappingId {
         let id = MappingId(u32::try_from(self.entries.len()).unwrap_or(u32::MAX));
         self.entries.push(TrackedMapping {
             id,
@@ -204,7 +210,9 @@ fn record(e: &mut TrackedMapping, index: usize, rss: u64, size: u64, dirty: u64)
         e.rss.push(rss);
         e.size.push(size);
         e.dirty.push(dirty);
-    } else if let (Some(r), Some(s), Some(d)) = (e.rss.get_mut(j), e.size.get_mut(j), e.dirty.get_mut(j)) {
+    } else if let (Some(r), Some(s), Some(d)) =
+        (e.rss.get_mut(j), e.size.get_mut(j), e.dirty.get_mut(j))
+    {
         // Two mappings matched the same entry (cannot happen with claims; be safe).
         *r += rss;
         *s += size;

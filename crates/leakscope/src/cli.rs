@@ -88,7 +88,9 @@ pub fn parse_bytes(text: &str) -> Result<u64, String> {
     let t = text.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (number, unit) = t.split_at(split);
-    let n: u64 = number.parse().map_err(|_| format!("{text:?} is not a byte count; write e.g. 524288, 512k or 4m"))?;
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a byte count; write e.g. 524288, 512k or 4m"))?;
     let shift = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 0,
         "k" | "kb" | "kib" => 10,

@@ -87,8 +87,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let mut sampler = Sampler::new(args.pid)?;
     interrupt::install();
     let started = Instant::now();
-    let live = args.json.as_deref() != Some(std::path::Path::new("-"))
-        && std::io::stderr().is_terminal();
+    let live =
+        args.json.as_deref() != Some(std::path::Path::new("-")) && std::io::stderr().is_terminal();
     if live {
         eprintln!(
             "sampling /proc/{}/smaps every {:?}{}; Ctrl-C to stop and report",
@@ -108,10 +108,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                     status_line(samples.first(), &s);
                 }
                 // Only the first and last samples keep their mappings (for the diff).
-                if samples.len() >= 2 {
-                    if let Some(last) = samples.last_mut() {
-                        last.mappings = Vec::new();
-                    }
+                if samples.len() >= 2
+                    && let Some(last) = samples.last_mut()
+                {
+                    last.mappings = Vec::new();
                 }
                 samples.push(s);
             }
@@ -239,18 +239,27 @@ fn diff(tracker: &Tracker, last: usize) -> Vec<DiffLine> {
                 _ => return None,
             };
             let at = |series: &[u64]| {
-                if is { last.checked_sub(m.first_sample).and_then(|j| series.get(j)).copied() } else { None }
+                if is {
+                    last.checked_sub(m.first_sample).and_then(|j| series.get(j)).copied()
+                } else {
+                    None
+                }
             };
             let range = if is { m.last_range } else { m.first_range };
             Some(DiffLine {
-                mapping: if m.parts > 1 { format!("{} ({} mappings)", m.name, m.parts) } else { m.name.clone() },
+                mapping: if m.parts > 1 {
+                    format!("{} ({} mappings)", m.name, m.parts)
+                } else {
+                    m.name.clone()
+                },
                 kind: m.kind,
                 start: range.0,
                 end: range.1,
                 size: at(&m.size).unwrap_or(0),
                 rss: after,
                 dirty: at(&m.dirty).unwrap_or(0),
-                rss_change: i64::try_from(after).unwrap_or(i64::MAX) - i64::try_from(before).unwrap_or(i64::MAX),
+                rss_change: i64::try_from(after).unwrap_or(i64::MAX)
+                    - i64::try_from(before).unwrap_or(i64::MAX),
                 status,
             })
         })
@@ -271,7 +280,10 @@ fn print_text(r: &Report, top: usize) {
     );
     println!("rss {} -> {}", ui::bytes(first.rss), ui::bytes(last.rss));
     println!();
-    println!("{:<8} {:>10} {:>10} {:>11} {:>16}  verdict", "kind", "first", "last", "change", "trend");
+    println!(
+        "{:<8} {:>10} {:>10} {:>11} {:>16}  verdict",
+        "kind", "first", "last", "change", "trend"
+    );
     for k in &r.kinds {
         #[allow(clippy::cast_precision_loss)] // display only
         let change = k.end as f64 - k.start as f64;
@@ -291,7 +303,10 @@ fn print_text(r: &Report, top: usize) {
         println!("no mapping grew steadily");
     } else {
         println!("mappings that grew steadily (largest trend first):");
-        println!("  {:<29} {:<8} {:>10} {:>11} {:>16}  mapping", "address", "kind", "rss", "change", "trend");
+        println!(
+            "  {:<29} {:<8} {:>10} {:>11} {:>16}  mapping",
+            "address", "kind", "rss", "change", "trend"
+        );
         for g in r.growth.iter().take(top) {
             #[allow(clippy::cast_precision_loss)] // display only
             let change = g.rss_last as f64 - g.rss_first as f64;
@@ -309,7 +324,10 @@ fn print_text(r: &Report, top: usize) {
     }
     println!();
     println!("first -> last sample, changed mappings (pmap -x style, sizes in kB):");
-    println!("{:<16} {:>10} {:>10} {:>10} {:>10} {:<7} {:<8} mapping", "Address", "Kbytes", "RSS", "Dirty", "dRSS", "status", "kind");
+    println!(
+        "{:<16} {:>10} {:>10} {:>10} {:>10} {:<7} {:<8} mapping",
+        "Address", "Kbytes", "RSS", "Dirty", "dRSS", "status", "kind"
+    );
     for l in r.diff.iter().take(top) {
         println!(
             "{:016x} {:>10} {:>10} {:>10} {:>+10} {:<7} {:<8} {}",
@@ -326,7 +344,9 @@ fn print_text(r: &Report, top: usize) {
     if r.diff.len() > top {
         println!("... {} more (--top N, or --json FILE for all)", r.diff.len() - top);
     }
-    let sum = |s: &Sample, f: fn(&leakscope_procfs::Mapping) -> u64| s.mappings.iter().map(f).sum::<u64>() / 1024;
+    let sum = |s: &Sample, f: fn(&leakscope_procfs::Mapping) -> u64| {
+        s.mappings.iter().map(f).sum::<u64>() / 1024
+    };
     println!(
         "total kB (first) {:>10} {:>10} {:>10}",
         sum(first, leakscope_procfs::Mapping::size),

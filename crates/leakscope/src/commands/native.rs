@@ -69,7 +69,9 @@ struct Report {
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     if !cfg!(target_os = "linux") {
-        bail!("leakscope native preloads a malloc sampler with LD_PRELOAD, which needs Linux with glibc");
+        bail!(
+            "leakscope native preloads a malloc sampler with LD_PRELOAD, which needs Linux with glibc"
+        );
     }
     let sampler = find_sampler(args.sampler.as_deref())?;
     let temp;
@@ -102,7 +104,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             break None;
         }
         if live {
-            eprint!("\r\x1b[K{:>5.0}s  pid {pid}  rss {}", started.elapsed().as_secs_f64(), rss(pid));
+            eprint!(
+                "\r\x1b[K{:>5.0}s  pid {pid}  rss {}",
+                started.elapsed().as_secs_f64(),
+                rss(pid)
+            );
         }
         std::thread::sleep(Duration::from_millis(100));
     };
@@ -160,7 +166,10 @@ fn build_report(
 /// The preload library: `--sampler`, `$LEAKSCOPE_MALLOC_SAMPLER`, next to this binary, or in
 /// `../lib` or `../lib/leakscope` beside it.
 fn find_sampler(given: Option<&Path>) -> anyhow::Result<PathBuf> {
-    if let Some(p) = given.map(Path::to_owned).or_else(|| std::env::var_os("LEAKSCOPE_MALLOC_SAMPLER").map(PathBuf::from)) {
+    if let Some(p) = given
+        .map(Path::to_owned)
+        .or_else(|| std::env::var_os("LEAKSCOPE_MALLOC_SAMPLER").map(PathBuf::from))
+    {
         if p.is_file() {
             return Ok(std::fs::canonicalize(&p).unwrap_or(p));
         }
@@ -168,7 +177,11 @@ fn find_sampler(given: Option<&Path>) -> anyhow::Result<PathBuf> {
     }
     let exe = std::env::current_exe().context("cannot find the leakscope binary")?;
     let dir = exe.parent().unwrap_or(Path::new("."));
-    for candidate in [dir.join(SAMPLER), dir.join("../lib").join(SAMPLER), dir.join("../lib/leakscope").join(SAMPLER)] {
+    for candidate in [
+        dir.join(SAMPLER),
+        dir.join("../lib").join(SAMPLER),
+        dir.join("../lib/leakscope").join(SAMPLER),
+    ] {
         if candidate.is_file() {
             return Ok(std::fs::canonicalize(&candidate).unwrap_or(candidate));
         }
@@ -184,7 +197,8 @@ fn make_fifo(path: &Path) -> anyhow::Result<()> {
     let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes())?;
     // SAFETY: a NUL-terminated path.
     if unsafe { libc::mkfifo(c.as_ptr(), 0o600) } != 0 {
-        return Err(std::io::Error::last_os_error()).with_context(|| format!("cannot create {}", path.display()));
+        return Err(std::io::Error::last_os_error())
+            .with_context(|| format!("cannot create {}", path.display()));
     }
     Ok(())
 }
@@ -275,26 +289,40 @@ fn print_text(r: &Report, args: &Args) {
         r.exit.map(|c| format!(", exit code {c}")).unwrap_or_default()
     );
     let total: f64 = r.sites.iter().map(|s| s.live_bytes_estimate).sum();
-    println!("live sampled allocations: {} (estimated {} live)", r.live_samples, format_bytes(total));
+    println!(
+        "live sampled allocations: {} (estimated {} live)",
+        r.live_samples,
+        format_bytes(total)
+    );
     if let Some(note) = &r.note {
         println!("note: {note}");
     }
     if r.dropped_samples > 0 {
-        println!("warning: {} samples were dropped (tables full); use a larger --sample-bytes", r.dropped_samples);
+        println!(
+            "warning: {} samples were dropped (tables full); use a larger --sample-bytes",
+            r.dropped_samples
+        );
     }
     if r.sites.is_empty() {
         println!("no sampled allocation is live");
         return;
     }
     println!();
-    println!("{:>3}  {:>22}  {:>7}  {:>16}  {:<12}  site (innermost frame first)", "#", "live (estimate ± 1 SE)", "samples", "trend", "verdict");
+    println!(
+        "{:>3}  {:>22}  {:>7}  {:>16}  {:<12}  site (innermost frame first)",
+        "#", "live (estimate ± 1 SE)", "samples", "trend", "verdict"
+    );
     for (i, s) in r.sites.iter().take(args.top).enumerate() {
         let verdict = if s.verdict == Verdict::Leak { "GROWS" } else { s.verdict.as_str() };
         let mut frames = s.frames.iter().take(args.frames);
         println!(
             "{:>3}  {:>22}  {:>7}  {:>16}  {:<12}  {}",
             i + 1,
-            format!("{} ± {}", format_bytes(s.live_bytes_estimate), format_bytes(s.live_bytes_error)),
+            format!(
+                "{} ± {}",
+                format_bytes(s.live_bytes_estimate),
+                format_bytes(s.live_bytes_error)
+            ),
             s.samples,
             format_rate(s.growth_bytes_per_hour),
             verdict,

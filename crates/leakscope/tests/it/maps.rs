@@ -101,7 +101,10 @@ fn maps_names_the_growing_kind_and_nothing_for_a_flat_program() {
     assert_eq!(top["kind"], "malloc", "{grow_report:#}");
     assert!(grow_report["samples"].as_array().unwrap().len() >= 30);
     assert_eq!(growing_kinds(&flat_report), Vec::<String>::new(), "{flat_report:#}");
-    assert!(flat_report["growth"].as_array().unwrap().iter().all(|g| g["kind"] != "malloc"), "{flat_report:#}");
+    assert!(
+        flat_report["growth"].as_array().unwrap().iter().all(|g| g["kind"] != "malloc"),
+        "{flat_report:#}"
+    );
 }
 
 #[test]

@@ -63,7 +63,14 @@ fn native_finds_the_planted_leak_in_a_c_program() {
     assert!(cc.success());
     let json = dir.path().join("native.json");
     let out = run(&[
-        "native", "--sampler", sampler(), "--sample-bytes", "128k", "--json", arg(&json), "--",
+        "native",
+        "--sampler",
+        sampler(),
+        "--sample-bytes",
+        "128k",
+        "--json",
+        arg(&json),
+        "--",
         arg(&exe),
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -102,8 +109,18 @@ fn native_finds_kept_buffers_in_node_programs() {
         std::fs::write(&script, LEAK_JS).unwrap();
         let json = dir.path().join("native.json");
         let out = run(&[
-            "native", "--sampler", sampler(), "--sample-bytes", "128k", "--every", "250ms",
-            "--json", arg(&json), "--", arg(&node.path), arg(&script),
+            "native",
+            "--sampler",
+            sampler(),
+            "--sample-bytes",
+            "128k",
+            "--every",
+            "250ms",
+            "--json",
+            arg(&json),
+            "--",
+            arg(&node.path),
+            arg(&script),
         ]);
         assert!(out.status.success(), "{}: {}", node.version, stderr(&out));
         let report: serde_json::Value =
@@ -111,7 +128,11 @@ fn native_finds_kept_buffers_in_node_programs() {
         let top = &sites(&report)[0];
         let f = frames(top);
         // Buffer.alloc zero-fills: V8 asks node's allocator for zeroed memory (calloc).
-        assert_eq!(f[0], "node::NodeArrayBufferAllocator::Allocate", "{}: {report:#}", node.version);
+        assert_eq!(
+            f[0], "node::NodeArrayBufferAllocator::Allocate",
+            "{}: {report:#}",
+            node.version
+        );
         assert_eq!(f.last(), Some(&"[JavaScript]"), "{}: {f:?}", node.version);
         let truth = 80.0 * 8.0 * 65536.0;
         let estimate = top["live_bytes_estimate"].as_f64().unwrap();
