@@ -17,6 +17,21 @@ pub struct Config {
     pub control: Option<PathBuf>,
     /// Frames to keep per stack.
     pub max_frames: usize,
+    /// A signal that asks for a dump (`LEAKSCOPE_NATIVE_SIGNAL=USR2`), for use without
+    /// leakscope: `kill -USR2 PID`.
+    pub signal: Option<i32>,
+}
+
+/// `USR2`, `SIGUSR2` or a number.
+fn signal_number(text: &str) -> Option<i32> {
+    let name = text.trim().trim_start_matches("SIG");
+    match name {
+        "USR1" => Some(libc::SIGUSR1),
+        "USR2" => Some(libc::SIGUSR2),
+        "PROF" => Some(libc::SIGPROF),
+        "WINCH" => Some(libc::SIGWINCH),
+        _ => name.parse().ok().filter(|n| (1..65).contains(n)),
+    }
 }
 
 /// The variable's value, if set and UTF-8.
@@ -53,6 +68,7 @@ impl Config {
         let max_frames = var(c"LEAKSCOPE_NATIVE_MAX_FRAMES")
             .and_then(|v| v.trim().parse::<usize>().ok())
             .map_or(crate::unwind::MAX_FRAMES, |n| n.clamp(4, crate::unwind::MAX_FRAMES));
-        Some(Self { sample_bytes, out_dir, interval, control, max_frames })
+        let signal = var(c"LEAKSCOPE_NATIVE_SIGNAL").and_then(|v| signal_number(&v));
+        Some(Self { sample_bytes, out_dir, interval, control, max_frames, signal })
     }
 }

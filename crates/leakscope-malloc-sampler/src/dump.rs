@@ -1,4 +1,7 @@
-//! Writing the live samples to `native-PID.txt`, from a background thread.
+//! Writing the live samples to `native-PID.txt`, from a background thread: every interval,
+//! when a byte arrives on the control FIFO (from leakscope), when the signal named by
+//! `LEAKSCOPE_NATIVE_SIGNAL` arrives (for use without leakscope; installed only if the program
+//! has no handler for it yet), and at exit.
 //!
 //! The file is a sequence of dumps, appended, one line per record:
 //!
@@ -21,6 +24,7 @@ use std::fs::File;
 use std::io::Write as _;
 use std::os::fd::{AsRawFd as _, FromRawFd as _, OwnedFd};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
@@ -46,7 +50,7 @@ pub fn start(config: Config) -> bool {
     };
     let header = format!(
         "leakscope-native 1 pid={pid} sample_bytes={}\n",
-        MEAN_BYTES.load(std::sync::atomic::Ordering::Relaxed)
+        MEAN_BYTES.load(Ordering::Relaxed)
     );
     if file.write_all(header.as_bytes()).is_err() {
         return false;
@@ -54,15 +58,62 @@ pub fn start(config: Config) -> bool {
     if let Ok(mut w) = WRITER.lock() {
         *w = Some(Writer { file, seq: 0, last_maps: String::new(), start: Instant::now() });
     }
-    let control = config.control.as_deref().and_then(open_fifo);
+    let mut wake: Vec<OwnedFd> =
+        config.control.as_deref().and_then(open_fifo).into_iter().collect();
+    if let Some(fd) = config.signal.and_then(install_signal) {
+        wake.push(fd);
+    }
     std::thread::Builder::new()
         .name("leakscope-dump".into())
         .spawn(move || {
             // This thread's allocations are the sampler's own: never sample them.
             let _ = STATE.try_with(|s| s.busy.set(true));
-            run(config.interval, control);
+            run(config.interval, &wake);
         })
         .is_ok()
+}
+
+/// The write end of the pipe the signal handler pokes.
+static SIGNAL_PIPE: AtomicI32 = AtomicI32::new(-1);
+
+extern "C" fn on_signal(_: libc::c_int) {
+    let fd = SIGNAL_PIPE.load(Ordering::Relaxed);
+    if fd >= 0 {
+        // SAFETY: write(2) is async-signal-safe; a full pipe just drops the byte.
+        unsafe {
+            libc::write(fd, c"d".as_ptr().cast(), 1);
+        }
+    }
+}
+
+/// Installs the dump-on-signal handler unless the program already handles that signal, and
+/// returns the pipe's read end.
+fn install_signal(signal: libc::c_int) -> Option<OwnedFd> {
+    let mut fds = [0; 2];
+    // SAFETY: fds has room for the two descriptors.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC | libc::O_NONBLOCK) } != 0 {
+        return None;
+    }
+    // SAFETY: fresh descriptors we own.
+    let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    // SAFETY: zeroed sigaction is a valid "query" argument.
+    let mut old: libc::sigaction = unsafe { std::mem::zeroed() };
+    // SAFETY: querying the current action.
+    if unsafe { libc::sigaction(signal, std::ptr::null(), &raw mut old) } != 0
+        || old.sa_sigaction != libc::SIG_DFL
+    {
+        return None;
+    }
+    // SAFETY: as above.
+    let mut action: libc::sigaction = unsafe { std::mem::zeroed() };
+    action.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+    action.sa_flags = libc::SA_RESTART;
+    SIGNAL_PIPE.store(std::os::fd::IntoRawFd::into_raw_fd(write), Ordering::Relaxed);
+    // SAFETY: installing a handler that only writes to a pipe.
+    if unsafe { libc::sigaction(signal, &raw const action, std::ptr::null_mut()) } != 0 {
+        return None;
+    }
+    Some(read)
 }
 
 /// Opened read-write so the FIFO always has a writer (us) and `poll` never reports a hang-up.
@@ -74,23 +125,17 @@ fn open_fifo(path: &std::path::Path) -> Option<OwnedFd> {
     (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
-fn run(interval: Option<Duration>, control: Option<OwnedFd>) {
+fn run(interval: Option<Duration>, wake: &[OwnedFd]) {
     let mut next = interval.map(|i| Instant::now() + i);
     loop {
         let timeout_ms = next.map_or(-1, |n| {
             let left = n.saturating_duration_since(Instant::now()).as_millis();
             i32::try_from(left).unwrap_or(i32::MAX)
         });
-        let requested = match &control {
-            Some(fd) => wait_readable(fd, timeout_ms),
-            None => {
-                match next {
-                    Some(n) => std::thread::sleep(n.saturating_duration_since(Instant::now())),
-                    None => return,
-                }
-                false
-            }
-        };
+        if wake.is_empty() && next.is_none() {
+            return;
+        }
+        let requested = wait_readable(wake, timeout_ms);
         if requested {
             now("request");
         } else if let (Some(n), Some(i)) = (next, interval)
@@ -102,18 +147,23 @@ fn run(interval: Option<Duration>, control: Option<OwnedFd>) {
     }
 }
 
-/// Waits for a request byte; drains the FIFO. True if a request came.
-fn wait_readable(fd: &OwnedFd, timeout_ms: i32) -> bool {
-    let mut pfd = libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
-    // SAFETY: one valid pollfd.
-    let n = unsafe { libc::poll(&raw mut pfd, 1, timeout_ms) };
-    if n <= 0 || pfd.revents & libc::POLLIN == 0 {
-        return false;
+/// Waits for a request byte on any of `fds` (the control FIFO, the signal pipe) and drains
+/// them; with none, just sleeps. True if a request came.
+fn wait_readable(fds: &[OwnedFd], timeout_ms: i32) -> bool {
+    let mut pfds: Vec<libc::pollfd> = fds
+        .iter()
+        .map(|fd| libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLIN, revents: 0 })
+        .collect();
+    let count = libc::nfds_t::try_from(pfds.len()).unwrap_or(0);
+    // SAFETY: `count` valid pollfds (poll with none just sleeps).
+    let n = unsafe { libc::poll(pfds.as_mut_ptr(), count, timeout_ms) };
+    let mut requested = false;
+    for p in pfds.iter().filter(|p| n > 0 && p.revents & libc::POLLIN != 0) {
+        let mut buf = [0u8; 64];
+        // SAFETY: reading into a local buffer of that size.
+        requested |= unsafe { libc::read(p.fd, buf.as_mut_ptr().cast(), buf.len()) } > 0;
     }
-    let mut buf = [0u8; 64];
-    // SAFETY: reading into a local buffer of that size.
-    let r = unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
-    r > 0
+    requested
 }
 
 /// Writes one dump now.
@@ -139,7 +189,7 @@ pub fn now(reason: &str) {
         out.push('\n');
     }
     #[allow(clippy::cast_precision_loss)] // statistics in f64
-    let mean = MEAN_BYTES.load(std::sync::atomic::Ordering::Relaxed) as f64;
+    let mean = MEAN_BYTES.load(Ordering::Relaxed) as f64;
     // (samples, sampled bytes, estimate, variance) per stack id.
     let mut sites = vec![(0u64, 0u64, 0f64, 0f64); snap.totals.len()];
     for &(stack, size) in &snap.live {

@@ -15,7 +15,8 @@
 //! `$LEAKSCOPE_NATIVE_OUT/native-PID.txt` every `LEAKSCOPE_NATIVE_INTERVAL_MS`, when a byte
 //! arrives on the FIFO `LEAKSCOPE_NATIVE_CONTROL` (only in the process whose parent is
 //! `LEAKSCOPE_NATIVE_PARENT`, so children that inherit the environment do not steal the
-//! requests), and at exit. Without `LEAKSCOPE_NATIVE_OUT` the library only forwards.
+//! requests), on the signal named by `LEAKSCOPE_NATIVE_SIGNAL` (e.g. `USR2`, for use without
+//! leakscope; only if the program has no handler for it), and at exit. Without `LEAKSCOPE_NATIVE_OUT` the library only forwards.
 //! Symbolization happens in `leakscope`, from the executable mappings written beside the
 //! stacks. The format is described in `dump.rs`.
 //!

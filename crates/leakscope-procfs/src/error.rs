@@ -19,7 +19,7 @@ pub enum ProcfsError {
         pid: u32,
     },
     /// The process belongs to someone else.
-    #[error("no permission to read {path} (the process belongs to uid {owner:?})")]
+    #[error("no permission to read {}{}", .path.display(), owner_text(*.owner))]
     PermissionDenied {
         /// The file that could not be read.
         path: PathBuf,
@@ -45,4 +45,8 @@ pub enum ProcfsError {
         /// The line, cut to 120 characters.
         text: String,
     },
+}
+
+fn owner_text(owner: Option<u32>) -> String {
+    owner.map(|uid| format!(" (the process belongs to uid {uid})")).unwrap_or_default()
 }

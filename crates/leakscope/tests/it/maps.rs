@@ -119,3 +119,42 @@ fn maps_errors_are_one_clear_line() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("unknown unit"), "{}", stderr(&out));
 }
+
+/// Reading another user's process: a clear error and what to run. As root, the test drops to
+/// `nobody` with setpriv; otherwise it reads init's smaps, which belongs to root.
+#[test]
+fn maps_permission_error_says_what_to_run() {
+    let is_root = std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"));
+    let mut sleeper = None;
+    let out = if is_root {
+        if Command::new("setpriv").arg("--version").output().is_err() {
+            eprintln!("note: setpriv not found; permission test skipped");
+            return;
+        }
+        let child = Killed(Command::new("sleep").arg("30").spawn().unwrap());
+        let pid = child.0.id().to_string();
+        sleeper = Some(child);
+        let exe = env!("CARGO_BIN_EXE_leakscope");
+        leakscope_testkit::run_with_timeout(
+            Command::new("setpriv")
+                .args(["--reuid=65534", "--regid=65534", "--clear-groups", exe, "maps", &pid])
+                .args(["--duration", "1s"]),
+            Duration::from_secs(60),
+        )
+    } else {
+        run(&["maps", "1", "--duration", "1s"])
+    };
+    drop(sleeper);
+    let err = stderr(&out);
+    if err.contains("Permission denied") && err.contains("setpriv") || err.contains("cannot run") {
+        eprintln!("note: cannot run as nobody here: {err}");
+        return;
+    }
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.starts_with("error: no permission to read /proc/"), "{err}");
+    assert!(err.contains("belongs to uid 0"), "{err}");
+    assert!(err.contains("hint: run leakscope as the user that owns the process"), "{err}");
+}

@@ -159,3 +159,79 @@ fn native_errors() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).starts_with("error: cannot run /nonexistent/program"), "{}", stderr(&out));
 }
+
+/// A program that never ends: leakscope asks the sampler for a last dump over its FIFO, then
+/// stops the program.
+#[test]
+fn native_stops_a_server_after_duration_with_a_fresh_dump() {
+    let dir = scratch();
+    let script = dir.path().join("server.js");
+    std::fs::write(
+        &script,
+        "const kept = []; setInterval(() => kept.push(Buffer.alloc(256 * 1024)), 20);",
+    )
+    .unwrap();
+    let json = dir.path().join("native.json");
+    let node = leakscope_testkit::node();
+    let out = run(&[
+        "native",
+        "--sampler",
+        sampler(),
+        "--duration",
+        "3s",
+        "--every",
+        "400ms",
+        "--json",
+        arg(&json),
+        "--keep",
+        arg(dir.path()),
+        "--",
+        arg(&node.path),
+        arg(&script),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(report["exit"], serde_json::Value::Null, "stopped, not exited: {report:#}");
+    let pid = report["pid"].as_u64().unwrap();
+    let raw = std::fs::read_to_string(dir.path().join(format!("native-{pid}.txt"))).unwrap();
+    assert!(raw.contains(" request\n"), "no requested dump:\n{raw}");
+    let top = &sites(&report)[0];
+    assert_eq!(top["verdict"], "leak", "{report:#}");
+    // ~150 Buffers of 256 KiB in 3 s: about 39 MB, give or take the start-up time.
+    let estimate = top["live_bytes_estimate"].as_f64().unwrap();
+    assert!(estimate > 15e6 && estimate < 60e6, "{estimate}");
+}
+
+/// Without leakscope: LEAKSCOPE_NATIVE_SIGNAL=USR2 makes `kill -USR2` write a dump.
+#[test]
+fn sampler_dumps_on_its_signal() {
+    let dir = scratch();
+    let src = dir.path().join("sig.c");
+    std::fs::write(
+        &src,
+        "#include <signal.h>\n#include <stdlib.h>\n#include <unistd.h>\n\
+         void *volatile keep;\n\
+         int main(void) { for (int i = 0; i < 30; i++) { keep = malloc(1 << 20); \
+         if (i == 15) raise(SIGUSR2); usleep(2000); } return 0; }\n",
+    )
+    .unwrap();
+    let exe = dir.path().join("sig");
+    assert!(Command::new("cc").arg("-o").arg(&exe).arg(&src).status().unwrap().success());
+    let out = leakscope_testkit::run_with_timeout(
+        Command::new(&exe)
+            .env("LD_PRELOAD", sampler())
+            .env("LEAKSCOPE_NATIVE_OUT", dir.path())
+            .env("LEAKSCOPE_NATIVE_SIGNAL", "USR2"),
+        std::time::Duration::from_secs(30),
+    );
+    assert!(out.status.success(), "killed by its own SIGUSR2? {:?}", out.status);
+    let file = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("native-"))
+        .unwrap();
+    let raw = std::fs::read_to_string(file).unwrap();
+    let dumps: Vec<&str> = raw.lines().filter(|l| l.starts_with("dump ")).collect();
+    assert_eq!(dumps.len(), 2, "{raw}");
+    assert!(dumps[0].ends_with(" request") && dumps[1].ends_with(" exit"), "{raw}");
+}
