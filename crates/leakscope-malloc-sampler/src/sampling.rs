@@ -85,3 +85,23 @@ fn seed(state: &ThreadState) -> u64 {
     let s = s.wrapping_mul(0x9e37_79b9_7f4a_7c15);
     if s == 0 { 0x1234_5678_9abc_def1 } else { s }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_sample_per_mean_bytes_on_average() {
+        let state = ThreadState { left: Cell::new(0), rng: Cell::new(0), busy: Cell::new(false) };
+        let mean = MEAN_BYTES.load(Ordering::Relaxed);
+        let (size, count) = (1000usize, 10_000_000u64);
+        let samples = (0..count).filter(|_| state.take(size)).count();
+        #[allow(clippy::cast_precision_loss)]
+        let expected = (count * size as u64) as f64 * (1.0 - (-(size as f64) / mean as f64).exp())
+            / size as f64;
+        #[allow(clippy::cast_precision_loss)]
+        let ratio = samples as f64 / expected;
+        // About 19,500 samples: 5 % is more than 7 standard errors.
+        assert!((ratio - 1.0).abs() < 0.05, "{samples} samples, expected {expected:.0}");
+    }
+}

@@ -358,3 +358,46 @@ impl Stacks {
         id
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    #[test]
+    fn live_table_agrees_with_a_hash_map_under_churn() {
+        let tables = Tables::new().unwrap();
+        let mut model: HashMap<u64, u64> = HashMap::new();
+        let mut x = 0x1234_5678_u64;
+        for step in 0..200_000u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            // Few distinct pointers, so inserts, stale replacements and removals all collide.
+            let ptr = ((x % 5000) + 1) * 16;
+            if x.is_multiple_of(3) {
+                let got = tables.remove(ptr).map(|(size, _)| size);
+                assert_eq!(got, model.remove(&ptr), "step {step}");
+            } else {
+                tables.insert(ptr, step, &[ptr, 1, 2]);
+                model.insert(ptr, step);
+            }
+            if model.contains_key(&ptr) {
+                assert!(tables.maybe_sampled(ptr), "filter lost {ptr:#x} at step {step}");
+            }
+        }
+        let snap = tables.snapshot();
+        assert_eq!(snap.live.len(), model.len());
+        let mut sizes: Vec<u64> = snap.live.iter().map(|&(_, s)| s).collect();
+        let mut want: Vec<u64> = model.values().copied().collect();
+        sizes.sort_unstable();
+        want.sort_unstable();
+        assert_eq!(sizes, want);
+        // Every live pointer passes the filter (no false negatives).
+        assert!(model.keys().all(|&p| tables.maybe_sampled(p)));
+        // 5000 distinct stacks were interned once each, plus the unknown stack.
+        assert_eq!(snap.new_stacks.len(), 5001);
+        assert!(tables.snapshot().new_stacks.is_empty(), "stacks are written once");
+    }
+}

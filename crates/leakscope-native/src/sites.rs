@@ -126,6 +126,17 @@ pub fn usable_dumps(rec: &Recording) -> (&[Dump], Option<String>) {
             return (dumps.get(..dumps.len() - 1).unwrap_or_default(), Some(note));
         }
     }
+    if let [only] = dumps {
+        let total: u64 = only.sites.iter().map(|s| s.total_samples).sum();
+        if only.reason == "exit" && only.live_samples * 2 < total {
+            let note = format!(
+                "the only dump is from exit, after the program freed {} of its {total} sampled \
+                 allocations (Node frees its heap at exit): dump earlier with a shorter --every",
+                total - only.live_samples
+            );
+            return (dumps, Some(note));
+        }
+    }
     (dumps, None)
 }
 
@@ -258,5 +269,11 @@ mod exit_tests {
         let (dumps, note) = usable_dumps(&rec);
         assert_eq!(dumps.len(), 1);
         assert!(note.unwrap().contains("97 of 100"));
+        let only =
+            crate::dump::parse("dump 1 10 exit\nstack 1 10\nsite 1 0 0 0 0 50 5000\nend 1 0 0\n")
+                .unwrap();
+        let (dumps, note) = usable_dumps(&only);
+        assert_eq!(dumps.len(), 1);
+        assert!(note.unwrap().contains("shorter --every"));
     }
 }

@@ -124,7 +124,15 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         )
     })?;
     let rec = parse(&text).with_context(|| format!("cannot read {}", output.display()))?;
-    let (dumps, note) = usable_dumps(&rec);
+    let (dumps, mut note) = usable_dumps(&rec);
+    let others = other_processes(&dir, pid);
+    if others > 0 {
+        let more = format!(
+            "{others} child process(es) were sampled too (native-PID.txt files; keep them with \
+             --keep DIR); this report is on process {pid}"
+        );
+        note = Some(note.map_or(more.clone(), |n| format!("{n}; {more}")));
+    }
     let sites = rank_sites(&rec, dumps, &mut Symbolizer::new(), &SiteOptions::default());
     let report = build_report(args, pid, exit, dumps, rec.sample_bytes, note, sites);
     match &args.json {
@@ -161,6 +169,21 @@ fn build_report(
         dropped_samples: last.map_or(0, |d| d.dropped),
         sites,
     }
+}
+
+/// How many other processes (children that inherited LD_PRELOAD) wrote dumps.
+fn other_processes(dir: &Path, pid: u32) -> usize {
+    let own = format!("native-{pid}.txt");
+    std::fs::read_dir(dir).map_or(0, |entries| {
+        entries
+            .filter_map(Result::ok)
+            .filter(|e| {
+                let name = e.file_name();
+                let name = name.to_string_lossy();
+                name.starts_with("native-") && name.ends_with(".txt") && name != own
+            })
+            .count()
+    })
 }
 
 /// The preload library: `--sampler`, `$LEAKSCOPE_MALLOC_SAMPLER`, next to this binary, or in
