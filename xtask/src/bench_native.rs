@@ -79,6 +79,34 @@ fn stop(mut s: Server) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The node process serving: the server itself, or leakscope's child.
+fn node_pid(s: &Server, sampled: bool) -> anyhow::Result<u32> {
+    let pid = s.child.id();
+    if !sampled {
+        return Ok(pid);
+    }
+    let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))?;
+    children
+        .split_whitespace()
+        .next()
+        .and_then(|p| p.parse().ok())
+        .context("leakscope has no child")
+}
+
+/// User + system CPU seconds of a process so far (all its threads).
+fn cpu_seconds(pid: u32) -> anyhow::Result<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    // Fields after the command name (which may contain spaces) start at ") ".
+    let rest = stat.rsplit_once(") ").context("bad /proc stat")?.1;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // SAFETY: sysconf has no preconditions.
+    #[allow(clippy::cast_precision_loss)]
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    // utime and stime are fields 14 and 15 (1-based), 11 and 12 after the command.
+    Ok((ticks(11) + ticks(12)) / hz)
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v.get(v.len() / 2).copied().unwrap_or(0.0)
@@ -100,25 +128,37 @@ pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
         "node bench/http-server.js, {CONNECTIONS} keep-alive connections for {SECONDS} s from a \
          second node process, {ROUNDS} rounds, median; sampler: one sample per {sample_bytes}"
     );
+    // requests/s, and the server's CPU microseconds per request (steadier when other work
+    // shares the machine).
     let (mut plain, mut sampled) = (Vec::new(), Vec::new());
     for round in 0..ROUNDS {
         for with in [false, true] {
             let server = start(root, with, &sample_bytes)?;
             // Warm up the JIT before measuring.
             let _ = load(root, server.port);
+            let node = node_pid(&server, with)?;
+            let cpu0 = cpu_seconds(node)?;
             let rps = load(root, server.port)?;
+            let cpu_us = (cpu_seconds(node)? - cpu0) * 1e6 / (rps * f64::from(SECONDS));
             stop(server)?;
+            let name = if with { "leakscope native" } else { "plain node" };
             println!(
-                "  round {} {:<22} {rps:>9.0} requests/s",
-                round + 1,
-                if with { "leakscope native" } else { "plain node" }
+                "  round {} {name:<18} {rps:>8.0} requests/s {cpu_us:>7.1} CPU us/request",
+                round + 1
             );
-            if with { sampled.push(rps) } else { plain.push(rps) }
+            if with { sampled.push((rps, cpu_us)) } else { plain.push((rps, cpu_us)) }
         }
     }
-    let (p, s) = (median(plain), median(sampled));
-    println!("{:<24} {:>9.0} requests/s", "plain node", p);
-    println!("{:<24} {:>9.0} requests/s", "under leakscope native", s);
-    println!("slowdown {:.1} %", (1.0 - s / p) * 100.0);
+    let summary = |v: &[(f64, f64)]| {
+        (median(v.iter().map(|x| x.0).collect()), median(v.iter().map(|x| x.1).collect()))
+    };
+    let ((p, pc), (s, sc)) = (summary(&plain), summary(&sampled));
+    println!("{:<24} {p:>8.0} requests/s {pc:>7.1} CPU us/request", "plain node");
+    println!("{:<24} {s:>8.0} requests/s {sc:>7.1} CPU us/request", "under leakscope native");
+    println!(
+        "slowdown {:.1} % in requests/s, {:.1} % more CPU per request",
+        (1.0 - s / p) * 100.0,
+        (sc / pc - 1.0) * 100.0
+    );
     Ok(())
 }
