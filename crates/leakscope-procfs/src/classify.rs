@@ -15,8 +15,9 @@
 //!   reservation aligned to 64 MiB (`HEAP_MAX_SIZE`), committed from the bottom (`rw-p`) with
 //!   the rest kept `---p`; both parts are classified malloc. glibc ≥ 2.39 with
 //!   `glibc.mem.decorate_maps` names them `[anon: glibc: malloc…]`, which is used when present.
-//!   Limit: blocks above the mmap threshold (128 KiB, rising to 32 MiB) get a mapping of their
-//!   own, which looks like any other anonymous memory (`anon`).
+//!   Blocks above the mmap threshold (128 KiB, rising to 32 MiB) get mappings of their own;
+//!   [`crate::refine_malloc_blocks`] recognises them by their chunk headers when the process's
+//!   memory can be read, else they count as `anon`.
 //! - **stack.** `[stack]` is the main thread's; other threads' stacks are `rw-p` mappings right
 //!   above a small `---p` guard (glibc puts one guard page below each thread stack).
 //! - **code.** Executable mappings: the binary and shared libraries' text, and JIT code

@@ -18,12 +18,16 @@
 //! same user, or root. It does not stop or slow the process beyond the kernel walking its
 //! page tables (about a millisecond per 100 MB resident).
 
+#[cfg(unix)]
+mod blocks;
 mod classify;
 mod error;
 mod sampler;
 mod smaps;
 mod track;
 
+#[cfg(unix)]
+pub use blocks::refine_malloc_blocks;
 pub use classify::{Kind, classify};
 pub use error::ProcfsError;
 pub use sampler::{ByKind, Sample, Sampler};

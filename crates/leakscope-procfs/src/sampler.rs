@@ -71,11 +71,19 @@ impl Sample {
     #[must_use]
     pub fn from_mappings(t_s: f64, mut mappings: Vec<Mapping>) -> Self {
         classify(&mut mappings);
+        let mut sample = Self { t_s, rss: 0, by_kind: ByKind::default(), mappings };
+        sample.recount();
+        sample
+    }
+
+    /// Sums the mappings' resident bytes per kind again (after kinds changed).
+    pub fn recount(&mut self) {
         let mut by_kind = ByKind::default();
-        for m in &mappings {
+        for m in &self.mappings {
             by_kind[m.kind] += m.rss;
         }
-        Self { t_s, rss: by_kind.total(), by_kind, mappings }
+        self.by_kind = by_kind;
+        self.rss = by_kind.total();
     }
 }
 
@@ -85,6 +93,9 @@ pub struct Sampler {
     pid: u32,
     dir: PathBuf,
     start: Instant,
+    /// Whether /proc/PID/mem could be read at the last sample (large malloc blocks are then
+    /// told from other anonymous memory).
+    memory_readable: bool,
 }
 
 impl Sampler {
@@ -101,7 +112,7 @@ impl Sampler {
         if pid == 0 || !dir.is_dir() {
             return Err(ProcfsError::NoSuchProcess { pid });
         }
-        let sampler = Self { pid, dir, start: Instant::now() };
+        let sampler = Self { pid, dir, start: Instant::now(), memory_readable: false };
         // Fail now, with the real reason, rather than at the first sample.
         sampler.read("smaps")?;
         Ok(sampler)
@@ -129,7 +140,21 @@ impl Sampler {
         if mappings.is_empty() {
             return Err(ProcfsError::NoSuchProcess { pid: self.pid });
         }
-        Ok(Sample::from_mappings(t_s, mappings))
+        let mut sample = Sample::from_mappings(t_s, mappings);
+        #[cfg(unix)]
+        {
+            self.memory_readable =
+                crate::blocks::refine_malloc_blocks(self.pid, &mut sample.mappings);
+            sample.recount();
+        }
+        Ok(sample)
+    }
+
+    /// Whether the last sample could read the process's memory to tell large malloc blocks
+    /// from other anonymous memory (it needs the permission to trace the process).
+    #[must_use]
+    pub fn memory_readable(&self) -> bool {
+        self.memory_readable
     }
 
     /// Totals only, from smaps_rollup: much cheaper than [`Sampler::sample`] on big

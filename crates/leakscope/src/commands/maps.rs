@@ -81,6 +81,9 @@ struct Report {
     growth: Vec<MappingGrowth>,
     diff: Vec<DiffLine>,
     stopped_because: String,
+    /// Whether large malloc blocks (their own mappings) could be recognised; that needs
+    /// /proc/PID/mem.
+    large_malloc_blocks_recognized: bool,
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
@@ -131,7 +134,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     if live {
         eprintln!();
     }
-    let report = analyze(args, &samples, &tracker, stopped_because);
+    let mut report = analyze(args, &samples, &tracker, stopped_because);
+    report.large_malloc_blocks_recognized = sampler.memory_readable();
     match &args.json {
         Some(path) if path.as_os_str() == "-" => {
             println!("{}", serde_json::to_string_pretty(&report)?);
@@ -206,6 +210,7 @@ fn analyze(args: &Args, samples: &[Sample], tracker: &Tracker, stopped: String) 
         growth: growth.into_iter().map(|(g, _)| g).collect(),
         diff: diff(tracker, last),
         stopped_because: stopped,
+        large_malloc_blocks_recognized: false,
     }
 }
 
@@ -279,6 +284,13 @@ fn print_text(r: &Report, top: usize) {
         r.stopped_because
     );
     println!("rss {} -> {}", ui::bytes(first.rss), ui::bytes(last.rss));
+    if !r.large_malloc_blocks_recognized {
+        println!(
+            "note: cannot read /proc/{}/mem, so malloc blocks with mappings of their own count as \
+             anon; run as root or as the process's user with ptrace allowed to tell them apart",
+            r.pid
+        );
+    }
     println!();
     println!(
         "{:<8} {:>10} {:>10} {:>11} {:>16}  verdict",
