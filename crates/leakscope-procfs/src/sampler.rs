@@ -208,7 +208,8 @@ mod tests {
         let b = s.sample().unwrap();
         let grown = (b.by_kind[Kind::Malloc] + b.by_kind[Kind::Anon])
             .saturating_sub(a.by_kind[Kind::Malloc] + a.by_kind[Kind::Anon]);
-        assert!(grown >= 60 << 20, "{grown}");
+        // Other tests of this binary allocate and free (8 MiB) at the same time: leave room.
+        assert!(grown >= 48 << 20, "{grown}");
         drop(block);
         assert!(b.t_s >= a.t_s);
         let r = s.rollup().unwrap();
