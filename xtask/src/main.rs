@@ -2,6 +2,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod bench;
+mod bench_native;
 mod nodes;
 
 use std::path::{Path, PathBuf};
@@ -14,6 +15,8 @@ cargo xtask <task>
 
   ci       everything CI checks: fmt, clippy, tests on Node 18/20/22/24, the Node package's tests
   bench    load/analysis throughput and peak RSS on a ~370 MB snapshot made with node
+  bench-native [--sample-bytes N]
+           requests/s of a busy Node HTTP server with and without `leakscope native`
   nodes    install the extra Node versions the tests use (into target/test-nodes)
 ";
 
@@ -23,6 +26,7 @@ fn main() -> anyhow::Result<()> {
     match task.as_str() {
         "ci" => ci(&root),
         "bench" => bench::run(&root, std::env::args().skip(2).collect()),
+        "bench-native" => bench_native::run(&root, &std::env::args().skip(2).collect::<Vec<_>>()),
         "nodes" => {
             let paths = nodes::ensure(&root)?;
             println!("{}", std::env::join_paths(paths)?.to_string_lossy());

@@ -4,6 +4,7 @@
 use std::io::IsTerminal as _;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use leakscope_procfs::ProcfsError;
 use leakscope_snapshot::Error as SnapshotError;
 
 /// Prints an error with its causes, and a hint when we know what the user can do.
@@ -15,6 +16,9 @@ pub fn print_error(err: &anyhow::Error) {
 }
 
 fn hint(err: &anyhow::Error) -> Option<&'static str> {
+    if let Some(e) = err.chain().find_map(|c| c.downcast_ref::<ProcfsError>()) {
+        return procfs_hint(e);
+    }
     let e = err.chain().find_map(|c| c.downcast_ref::<SnapshotError>())?;
     Some(match e {
         SnapshotError::Truncated { .. } => {
@@ -32,6 +36,24 @@ fn hint(err: &anyhow::Error) -> Option<&'static str> {
         SnapshotError::Syntax { .. }
         | SnapshotError::Inconsistent { .. }
         | SnapshotError::Graph(_) => "the file is corrupt; take the snapshot again",
+        _ => return None,
+    })
+}
+
+fn procfs_hint(e: &ProcfsError) -> Option<&'static str> {
+    Some(match e {
+        ProcfsError::NoSuchProcess { .. } => {
+            "check the id with `ps -ef | grep node` (or `pgrep -a node`); the process may have \
+             exited"
+        }
+        ProcfsError::PermissionDenied { .. } => {
+            "run leakscope as the user that owns the process (`sudo -u USER leakscope ...`) or \
+             as root (`sudo leakscope ...`)"
+        }
+        ProcfsError::NotLinux { .. } => {
+            "mapping sampling reads /proc/PID/smaps, which only Linux has; on macOS, \
+             `vmmap PID` shows the same regions"
+        }
         _ => return None,
     })
 }

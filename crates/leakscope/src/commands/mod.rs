@@ -1,6 +1,8 @@
 //! One module per command.
 
 pub mod info;
+pub mod maps;
+pub mod native;
 
 use std::process::ExitCode;
 
@@ -10,5 +12,7 @@ use crate::cli::{Cli, Command};
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Info(args) => info::run(&args),
+        Command::Maps(args) => maps::run(&args),
+        Command::Native(args) => native::run(&args),
     }
 }

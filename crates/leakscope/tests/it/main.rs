@@ -2,4 +2,6 @@
 #![allow(clippy::unwrap_used)] // tests fail loudly on purpose
 
 mod info;
+mod maps;
+mod native;
 mod support;
