@@ -199,6 +199,16 @@ pub fn assess(samples: &[(f64, f64)], opts: &TrendOptions) -> Assessment {
             format_bytes(-growth),
             format_duration(span_s)
         );
+    } else if mk.p_increasing < opts.alpha && growth > 0.0 {
+        // A real but small rise: say so, rather than calling it flat.
+        a.verdict = Verdict::NoLeak;
+        a.shape = Shape::Flat;
+        a.reason = format!(
+            "{summary} ({}), below the reporting threshold ({} and {:.0} % of the baseline)",
+            format_p(mk.p_increasing),
+            format_rate(opts.min_bytes_per_hour),
+            opts.min_relative_growth * 100.0
+        );
     } else {
         a.verdict = Verdict::NoLeak;
         a.shape = Shape::Flat;
@@ -305,6 +315,16 @@ mod tests {
         let saw = series(40, 2.0, |t| 40e6 + 20e6 * ((t * 0.7) % 3.0 / 3.0));
         let a = assess(&saw, &TrendOptions::default());
         assert_eq!(a.verdict, Verdict::NoLeak, "{}", a.reason);
+    }
+
+    #[test]
+    fn small_steady_rise_is_named_but_not_a_leak() {
+        // 300 kB over a minute on a 50 MB baseline: significant, but under 2 %.
+        let s: Vec<(f64, f64)> =
+            (0..13).map(|i| (f64::from(i) * 5.0, 50e6 + 25e3 * f64::from(i))).collect();
+        let a = assess(&s, &TrendOptions::default());
+        assert_eq!((a.verdict, a.shape), (Verdict::NoLeak, Shape::Flat));
+        assert!(a.reason.contains("below the reporting threshold"), "{}", a.reason);
     }
 
     #[test]
