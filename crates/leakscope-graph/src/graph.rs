@@ -7,6 +7,7 @@ use crate::error::GraphError;
 use crate::strings::StringTable;
 use crate::traces::AllocationTraces;
 use crate::types::{EdgeIndex, EdgeName, EdgeType, Location, NodeIndex, NodeType, StringId};
+use crate::v8names::SpecialNames;
 
 /// The columns a source hands over to make a [`HeapGraph`].
 ///
@@ -71,6 +72,7 @@ pub struct HeapGraph {
     traces: Option<AllocationTraces>,
     retainers: OnceLock<Retainers>,
     ids_sorted: OnceLock<Vec<(u32, u32)>>,
+    special_names: OnceLock<SpecialNames>,
 }
 
 /// Who points at each node: the reverse of the edge columns, built by counting sort.
@@ -187,6 +189,7 @@ impl HeapGraph {
             traces: c.traces,
             retainers: OnceLock::new(),
             ids_sorted: OnceLock::new(),
+            special_names: OnceLock::new(),
         })
     }
 
@@ -382,6 +385,11 @@ impl HeapGraph {
         });
         let i = sorted.partition_point(|&(nid, _)| nid < id);
         sorted.get(i).filter(|&&(nid, _)| nid == id).map(|&(_, n)| NodeIndex(n))
+    }
+
+    /// The ids of the names the analyses treat specially, found on first use.
+    pub(crate) fn special_names(&self) -> &SpecialNames {
+        self.special_names.get_or_init(|| SpecialNames::of(self))
     }
 
     /// The reverse index: who retains each node. Built on first use.

@@ -10,18 +10,44 @@
 //! [`HeapGraph::from_columns`], which checks the columns agree; the others use
 //! [`GraphBuilder`].
 //!
+//! The analyses match Chrome DevTools' heap snapshot worker: [`Distances`] from the roots,
+//! DevTools' [`ShallowSizes`] (owned internals count for their owner), the [`DominatorTree`]
+//! and retained sizes, [`Classes`] (plain-object interfaces included) and the class
+//! [`census`]; [`Analysis`] runs them all. Beyond DevTools: shortest [`RetainerPaths`],
+//! property-signature groups ([`objects`]) and an object model to print ([`show`]).
+//!
 //! This crate does no I/O and never prints.
 
+mod analysis;
+mod bits;
 mod builder;
+mod census;
+mod classes;
+mod distances;
+mod dom_state;
+mod dominators;
 mod error;
+mod fxhash;
 mod graph;
+mod progress;
+mod shallow;
 mod strings;
 mod traces;
 mod types;
+mod v8names;
 
+pub use analysis::Analysis;
+pub use bits::BitSet;
 pub use builder::GraphBuilder;
+pub use census::{ClassSummary, census};
+pub use classes::{ClassId, ClassInfo, Classes, SourcePosition};
+pub use distances::{BASE_SYSTEM_DISTANCE, Distance, Distances, NO_DISTANCE};
+pub use dom_state::detached_natives;
+pub use dominators::{DominatorTree, page_objects};
 pub use error::GraphError;
 pub use graph::{GraphColumns, HeapGraph, Retainers};
+pub use progress::{Phase, Progress, Step, Ticker, Timings};
+pub use shallow::ShallowSizes;
 pub use strings::StringTable;
 pub use traces::{AllocationTraces, TraceFunction, TraceNode};
 pub use types::{EdgeIndex, EdgeName, EdgeType, Location, NodeIndex, NodeType, StringId};

@@ -1,0 +1,373 @@
+//! The dominator tree and retained sizes, as Chrome DevTools computes them.
+//!
+//! An object's dominator is the object every path from the root to it passes through; its
+//! retained size is what would be freed with it: its own size plus that of every object it
+//! dominates. Like DevTools, only *essential* edges count:
+//! - no weak edges, no self edges;
+//! - no shortcut edges except the root's (those mark the user roots);
+//! - no edge from an object the page does not own into one it owns (a debugger or DevTools
+//!   handle must not become the dominator of page objects);
+//! - of a WeakMap entry's two edges to its value, the key's counts, not the table's.
+//!
+//! Objects without an essential retainer (only weak ones, say) hang under the root as if the
+//! root pointed at them; what is still unreached after that (cycles that only hold each other)
+//! hangs directly under the root. The tree comes from the semi-dominators of Lengauer–Tarjan
+//! with path compression, then each immediate dominator as the nearest common ancestor
+//! (Semi-NCA): the same tree DevTools' Lengauer–Tarjan gives, in one pass less.
+
+use std::sync::OnceLock;
+
+use crate::bits::BitSet;
+use crate::graph::HeapGraph;
+use crate::progress::{Phase, Progress};
+use crate::shallow::ShallowSizes;
+use crate::types::{EdgeIndex, EdgeType, NodeIndex, NodeType};
+use crate::v8names::{EphemeronNames, SpecialNames};
+
+const NONE: u32 = u32::MAX;
+
+/// The dominator tree of a heap graph.
+#[derive(Debug)]
+pub struct DominatorTree {
+    root: NodeIndex,
+    /// Per node: its immediate dominator (the root's is the root).
+    idom: Vec<u32>,
+    /// Every node once, each after its dominator.
+    order: Vec<u32>,
+    children: OnceLock<Children>,
+}
+
+#[derive(Debug)]
+struct Children {
+    first: Vec<u32>,
+    nodes: Vec<u32>,
+}
+
+impl DominatorTree {
+    /// Computes the dominator tree of `g` over its essential edges.
+    #[must_use]
+    pub fn compute(g: &HeapGraph, progress: Progress<'_>) -> Self {
+        let page = page_objects(g, progress);
+        let (essential, in_degree) = essential_edges(g, &page);
+        drop(page);
+        let n = g.node_count();
+        let mut ticker = progress.phase(Phase::Dominators, n * 2);
+        let root = g.root();
+
+        // Depth-first numbering (preorder) from the root, then from each orphan (a node
+        // without essential retainers), as if the root pointed at it.
+        let mut num = vec![NONE; n];
+        let mut vertex: Vec<u32> = Vec::with_capacity(n);
+        let mut parent: Vec<u32> = Vec::with_capacity(n);
+        let mut stack: Vec<(u32, u32)> = Vec::new();
+        let mut dfs = |start: NodeIndex, start_parent: u32, num: &mut [u32]| {
+            num[start.index()] = to_u32(vertex.len());
+            vertex.push(start.0);
+            parent.push(start_parent);
+            stack.push((start.0, to_u32(g.edge_range(start).start)));
+            while let Some(top) = stack.last_mut() {
+                let (v, mut cursor) = *top;
+                let end = to_u32(g.edge_range(NodeIndex(v)).end);
+                let mut next = None;
+                while cursor < end {
+                    let e = EdgeIndex(cursor);
+                    cursor += 1;
+                    if essential.get(e.index()) {
+                        let w = g.edge_to(e);
+                        if num[w.index()] == NONE {
+                            next = Some(w);
+                            break;
+                        }
+                    }
+                }
+                top.1 = cursor;
+                if let Some(w) = next {
+                    num[w.index()] = to_u32(vertex.len());
+                    vertex.push(w.0);
+                    parent.push(num[v as usize]);
+                    stack.push((w.0, to_u32(g.edge_range(w).start)));
+                } else {
+                    stack.pop();
+                }
+            }
+        };
+        dfs(root, NONE, &mut num);
+        for v in g.nodes() {
+            if num[v.index()] == NONE && v != root && in_degree[v.index()] == 0 {
+                dfs(v, 0, &mut num);
+            }
+        }
+        drop(stack);
+        let reached = vertex.len();
+        ticker.tick(reached / 2);
+
+        let (pred_end, preds) = predecessors(g, &essential, in_degree, &num, &vertex);
+        drop(essential);
+        // What no search reached: cycles kept alive only by each other.
+        let unreached: Vec<u32> = if reached < n {
+            g.nodes().filter(|v| num[v.index()] == NONE).map(|v| v.0).collect()
+        } else {
+            Vec::new()
+        };
+        drop(num);
+
+        // Semi-dominators, processing in reverse preorder.
+        let mut semi: Vec<u32> = (0..to_u32(reached)).collect();
+        let mut label: Vec<u32> = semi.clone();
+        let mut ancestor: Vec<u32> = vec![NONE; reached];
+        let mut compress_stack: Vec<u32> = Vec::new();
+        for w in (1..reached).rev() {
+            let mut orphan = true;
+            for &v in &preds[pred_end[w] as usize..pred_end[w + 1] as usize] {
+                if v == NONE {
+                    continue;
+                }
+                orphan = false;
+                let u = eval(v, &mut ancestor, &mut label, &semi, &mut compress_stack);
+                if semi[u as usize] < semi[w] {
+                    semi[w] = semi[u as usize];
+                }
+            }
+            if orphan {
+                // Its only predecessor is the root.
+                semi[w] = 0;
+            }
+            ancestor[w] = parent[w];
+            if w % 4096 == 0 {
+                ticker.tick(reached / 2 + (reached - w) / 2);
+            }
+        }
+        drop((pred_end, preds, label, compress_stack));
+
+        // Immediate dominators: the nearest ancestor of the parent at or above the semi.
+        let mut idom_pre = ancestor;
+        idom_pre[0] = 0;
+        for w in 1..reached {
+            let mut d = parent[w];
+            while d > semi[w] {
+                d = idom_pre[d as usize];
+            }
+            idom_pre[w] = d;
+        }
+        drop((semi, parent));
+
+        let mut idom = vec![root.0; n];
+        for (w, &d) in idom_pre.iter().enumerate() {
+            idom[vertex[w] as usize] = vertex[d as usize];
+        }
+        drop(idom_pre);
+        // The unreached hang directly under the root, as in DevTools.
+        let mut order = vertex;
+        order.extend(unreached);
+        ticker.finish();
+        Self { root, idom, order, children: OnceLock::new() }
+    }
+
+    /// The root of the tree (the graph's root).
+    #[must_use]
+    pub fn root(&self) -> NodeIndex {
+        self.root
+    }
+
+    /// A node's immediate dominator; the root's is the root.
+    #[must_use]
+    pub fn dominator(&self, n: NodeIndex) -> NodeIndex {
+        NodeIndex(self.idom[n.index()])
+    }
+
+    /// Every node's immediate dominator, by node ordinal.
+    #[must_use]
+    pub fn dominators(&self) -> &[u32] {
+        &self.idom
+    }
+
+    /// Every node once, each after its dominator (the root first).
+    #[must_use]
+    pub fn top_down(&self) -> &[u32] {
+        &self.order
+    }
+
+    /// The nodes `n` immediately dominates (built on first use).
+    #[must_use]
+    pub fn children(&self, n: NodeIndex) -> &[u32] {
+        let c = self.children.get_or_init(|| self.build_children());
+        let range = c.first[n.index()] as usize..c.first[n.index() + 1] as usize;
+        &c.nodes[range]
+    }
+
+    fn build_children(&self) -> Children {
+        let n = self.idom.len();
+        let mut first = vec![0u32; n + 1];
+        for (v, &d) in self.idom.iter().enumerate() {
+            if v != self.root.index() {
+                first[d as usize + 1] += 1;
+            }
+        }
+        for i in 0..n {
+            first[i + 1] += first[i];
+        }
+        let mut fill = first.clone();
+        let mut nodes = vec![0u32; n.saturating_sub(1)];
+        for &v in &self.order {
+            if v != self.root.0 {
+                let d = self.idom[v as usize] as usize;
+                nodes[fill[d] as usize] = v;
+                fill[d] += 1;
+            }
+        }
+        Children { first, nodes }
+    }
+
+    /// Retained sizes over this tree: each node's shallow size plus those of all it dominates.
+    #[must_use]
+    pub fn retained_sizes(&self, shallow: &ShallowSizes, progress: Progress<'_>) -> Vec<u64> {
+        let mut ticker = progress.phase(Phase::RetainedSizes, self.order.len());
+        let mut retained = shallow.as_slice().to_vec();
+        for (i, &v) in self.order.iter().enumerate().rev() {
+            if v != self.root.0 {
+                let d = self.idom[v as usize] as usize;
+                retained[d] += retained[v as usize];
+            }
+            ticker.tick(self.order.len() - i);
+        }
+        ticker.finish();
+        retained
+    }
+}
+
+fn to_u32(i: usize) -> u32 {
+    // HeapGraph guarantees node and edge counts fit u32.
+    u32::try_from(i).unwrap_or(u32::MAX)
+}
+
+/// DevTools' `eval` with iterative path compression over the `ancestor` forest.
+#[inline]
+fn eval(
+    v: u32,
+    ancestor: &mut [u32],
+    label: &mut [u32],
+    semi: &[u32],
+    stack: &mut Vec<u32>,
+) -> u32 {
+    if ancestor[v as usize] == NONE {
+        return v;
+    }
+    let mut x = v;
+    while ancestor[ancestor[x as usize] as usize] != NONE {
+        stack.push(x);
+        x = ancestor[x as usize];
+    }
+    while let Some(w) = stack.pop() {
+        let a = ancestor[w as usize] as usize;
+        if semi[label[a] as usize] < semi[label[w as usize] as usize] {
+            label[w as usize] = label[a];
+        }
+        ancestor[w as usize] = ancestor[a];
+    }
+    label[v as usize]
+}
+
+/// The essential predecessors of the reached nodes, by preorder number: the predecessors of
+/// `w` are `preds[ends[w]..ends[w + 1]]`, skipping `NONE`s (the slots of edges from unreached
+/// nodes, which cannot change the dominators of reached ones).
+fn predecessors(
+    g: &HeapGraph,
+    essential: &BitSet,
+    in_degree: Vec<u32>,
+    num: &[u32],
+    vertex: &[u32],
+) -> (Vec<u32>, Vec<u32>) {
+    let reached = vertex.len();
+    // Each node's slots end where the next one's start; filling moves the end down.
+    let mut ends = Vec::with_capacity(reached + 1);
+    let mut total = 0u32;
+    for &v in vertex {
+        total += in_degree[v as usize];
+        ends.push(total);
+    }
+    drop(in_degree);
+    ends.push(total);
+    let mut preds = vec![NONE; total as usize];
+    for u in g.nodes() {
+        let pu = num[u.index()];
+        if pu == NONE {
+            continue;
+        }
+        for e in g.edges(u) {
+            if essential.get(e.index()) {
+                let w = num[g.edge_to(e).index()] as usize;
+                ends[w] -= 1;
+                preds[ends[w] as usize] = pu;
+            }
+        }
+    }
+    (ends, preds)
+}
+
+/// What the page owns: everything the root's shortcut children (the user roots) and Chrome's
+/// `(Document DOM trees)` reach over non-weak edges.
+#[must_use]
+pub fn page_objects(g: &HeapGraph, progress: Progress<'_>) -> BitSet {
+    let names = *g.special_names();
+    let mut ticker = progress.phase(Phase::PageObjects, g.node_count());
+    let mut page = BitSet::new(g.node_count());
+    let mut stack = Vec::new();
+    for e in g.edges(g.root()) {
+        let to = g.edge_to(e);
+        let seed = match g.edge_type(e) {
+            EdgeType::Shortcut => true,
+            EdgeType::Element => {
+                g.node_type(to) == NodeType::SYNTHETIC
+                    && SpecialNames::is(g.node_name_id(to), names.document_dom_trees)
+            }
+            _ => false,
+        };
+        if seed {
+            page.set(to.index());
+            stack.push(to.0);
+        }
+    }
+    let mut done = 0;
+    while let Some(v) = stack.pop() {
+        done += 1;
+        ticker.tick(done);
+        for e in g.edges(NodeIndex(v)) {
+            let to = g.edge_to(e);
+            if !page.get(to.index()) && g.edge_type(e) != EdgeType::Weak {
+                page.set(to.index());
+                stack.push(to.0);
+            }
+        }
+    }
+    ticker.finish();
+    page
+}
+
+/// The edges that count for dominators (see the module documentation), and each node's number
+/// of essential retainers.
+fn essential_edges(g: &HeapGraph, page: &BitSet) -> (BitSet, Vec<u32>) {
+    let mut essential = BitSet::new(g.edge_count());
+    let mut in_degree = vec![0u32; g.node_count()];
+    let mut ephemerons = EphemeronNames::new(g);
+    let root = g.root();
+    for u in g.nodes() {
+        let u_page = page.get(u.index());
+        let u_id = u64::from(g.node_id(u));
+        for e in g.edges(u) {
+            let t = g.edge_type(e);
+            let to = g.edge_to(e);
+            let keep = match t {
+                EdgeType::Weak => false,
+                _ if to == u => false,
+                EdgeType::Internal => ephemerons.get(g, e).is_none_or(|p| p.table_id != u_id),
+                EdgeType::Shortcut if u != root => false,
+                _ => true,
+            } && (u == root || u_page || !page.get(to.index()));
+            if keep {
+                essential.set(e.index());
+                in_degree[to.index()] += 1;
+            }
+        }
+    }
+    (essential, in_degree)
+}
