@@ -64,7 +64,7 @@ impl Distances {
         let n = g.node_count();
         let mut codes = vec![NO_DISTANCE; n];
         let mut queue: Vec<u32> = Vec::with_capacity(n);
-        let mut filter = Filter::new(g, names);
+        let mut filter = Filter::new(g, names, Pairs::Second);
         let mut ticker = progress.phase(Phase::Distances, n);
 
         for user_root in v8names::user_roots(g, &names) {
@@ -107,13 +107,31 @@ impl Distances {
 pub(crate) struct Filter<'g> {
     names: SpecialNames,
     ephemerons: EphemeronNames,
+    /// How the two edges to a WeakMap value count.
+    pairs: Pairs,
     /// WeakMap pairs whose first edge was seen: the second one is the edge that counts.
     pending_pairs: FxHashSet<&'g str>,
 }
 
+/// Which of a WeakMap entry's two edges to its value (from the key, from the table) a search
+/// follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Pairs {
+    /// The second one it meets, as DevTools' distances do.
+    Second,
+    /// The key's: the key is what the program holds; the table holds the value only while the
+    /// key lives.
+    Key,
+}
+
 impl<'g> Filter<'g> {
-    pub fn new(g: &HeapGraph, names: SpecialNames) -> Self {
-        Self { names, ephemerons: EphemeronNames::new(g), pending_pairs: FxHashSet::default() }
+    pub fn new(g: &HeapGraph, names: SpecialNames, pairs: Pairs) -> Self {
+        Self {
+            names,
+            ephemerons: EphemeronNames::new(g),
+            pairs,
+            pending_pairs: FxHashSet::default(),
+        }
     }
 
     /// DevTools' distance filter for an edge from `from` to a node not yet reached. It is
@@ -138,10 +156,15 @@ impl<'g> Filter<'g> {
             return index.is_none_or(|i| i < 2 || i % 3 != 1);
         }
         if let Some(pair) = self.ephemerons.get(g, e) {
-            // The first edge of a pair is skipped, the second followed (crbug.com/1290800).
-            if !self.pending_pairs.remove(pair.pair) {
-                self.pending_pairs.insert(pair.pair);
-                return false;
+            match self.pairs {
+                // The first edge of a pair is skipped, the second followed (crbug.com/1290800).
+                Pairs::Second => {
+                    if !self.pending_pairs.remove(pair.pair) {
+                        self.pending_pairs.insert(pair.pair);
+                        return false;
+                    }
+                }
+                Pairs::Key => return pair.table_id != u64::from(g.node_id(from)),
             }
         }
         true

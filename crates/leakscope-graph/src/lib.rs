@@ -14,7 +14,8 @@
 //! DevTools' [`ShallowSizes`] (owned internals count for their owner), the [`DominatorTree`]
 //! and retained sizes, [`Classes`] (plain-object interfaces included) and the class
 //! [`census`]; [`Analysis`] runs them all. Beyond DevTools: shortest [`RetainerPaths`],
-//! property-signature groups ([`objects`]) and an object model to print ([`show`]).
+//! property-signature groups ([`property_signatures`]) and an object model to print
+//! ([`show`]).
 //!
 //! This crate does no I/O and never prints.
 
@@ -29,8 +30,11 @@ mod dominators;
 mod error;
 mod fxhash;
 mod graph;
+mod objects;
+mod paths;
 mod progress;
 mod shallow;
+mod show;
 mod strings;
 mod traces;
 mod types;
@@ -46,8 +50,14 @@ pub use dom_state::detached_natives;
 pub use dominators::{DominatorTree, page_objects};
 pub use error::GraphError;
 pub use graph::{GraphColumns, HeapGraph, Retainers};
+pub use objects::{ObjectGroup, property_signatures};
+pub use paths::{
+    EdgeLabel, PathGroup, PathShape, PathStep, ResolvedStep, RetainerPaths, edge_text,
+    group_by_shape, path_text, resolve,
+};
 pub use progress::{Phase, Progress, Step, Ticker, Timings};
 pub use shallow::ShallowSizes;
+pub use show::{Member, ObjectView, ShowOptions, Value, display_name, location, show, string_text};
 pub use strings::StringTable;
 pub use traces::{AllocationTraces, TraceFunction, TraceNode};
 pub use types::{EdgeIndex, EdgeName, EdgeType, Location, NodeIndex, NodeType, StringId};

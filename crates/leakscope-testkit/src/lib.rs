@@ -82,9 +82,23 @@ impl Node {
     /// `body` may use `v8` and leave what it wants kept on `globalThis`.
     #[must_use]
     pub fn write_snapshot(&self, dir: &Path, name: &str, body: &str) -> PathBuf {
+        self.write_snapshot_with(dir, name, body, "{}")
+    }
+
+    /// [`Self::write_snapshot`] with `v8.writeHeapSnapshot` options, a JavaScript object such
+    /// as `{exposeInternals: true, exposeNumericValues: true}`.
+    #[must_use]
+    pub fn write_snapshot_with(
+        &self,
+        dir: &Path,
+        name: &str,
+        body: &str,
+        options: &str,
+    ) -> PathBuf {
         let file = dir.join(format!("{name}.heapsnapshot"));
-        let script =
-            format!("const v8 = require('v8');\n{body}\n;v8.writeHeapSnapshot(process.argv[2]);\n");
+        let script = format!(
+            "const v8 = require('v8');\n{body}\n;v8.writeHeapSnapshot(process.argv[2], {options});\n"
+        );
         let _ = self.run_script(
             dir,
             name,

@@ -128,9 +128,9 @@ fn compare(g: &HeapGraph, oracle: &Value) -> Vec<String> {
     diffs
 }
 
-fn check(node: &Node, oracle_node: &Node, name: &str, program: &str) {
+fn check(node: &Node, oracle_node: &Node, name: &str, program: &str, options: &str) {
     let dir = scratch();
-    let snap = node.write_snapshot(dir.path(), name, program);
+    let snap = node.write_snapshot_with(dir.path(), name, program, options);
     let oracle = run_devtools_oracle(oracle_node, &snap, true);
     let g = load(&snap);
     let diffs = compare(&g, &oracle);
@@ -147,12 +147,23 @@ fn check(node: &Node, oracle_node: &Node, name: &str, program: &str) {
 fn shapes_match_devtools_on_every_node() {
     let oracle_node = node();
     for n in all_nodes() {
-        check(&n, &oracle_node, "shapes", SHAPES);
+        check(&n, &oracle_node, "shapes", SHAPES, "{}");
     }
 }
 
 #[test]
 fn minimal_heap_matches_devtools() {
     let oracle_node = node();
-    check(&oracle_node, &oracle_node, "minimal", "");
+    check(&oracle_node, &oracle_node, "minimal", "", "{}");
+}
+
+/// With internals exposed the root has no user roots: no size transfer, distances from the
+/// root. With numeric values, Smis become nodes of size 0.
+#[test]
+fn exposed_internals_and_numbers_match_devtools() {
+    let oracle_node = node();
+    for n in all_nodes() {
+        check(&n, &oracle_node, "internals", SHAPES, "{exposeInternals: true}");
+        check(&n, &oracle_node, "numbers", SHAPES, "{exposeNumericValues: true}");
+    }
 }
