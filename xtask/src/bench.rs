@@ -13,23 +13,40 @@ struct Case {
     args: &'static [&'static str],
 }
 
-const CASES: &[Case] = &[Case { name: "info (load)", args: &["info", "--json", "{snap}"] }];
+/// `summary --timings` reports load and each analysis phase on stderr as `timing PHASE SECONDS`.
+const CASES: &[Case] = &[
+    Case { name: "info (load)", args: &["info", "--json", "{snap}"] },
+    Case { name: "summary", args: &["summary", "--json", "--timings", "{snap}"] },
+    Case { name: "top", args: &["top", "--json", "{snap}"] },
+    Case { name: "retainers --class", args: &["retainers", "--json", "--class", "Item", "{snap}"] },
+    Case { name: "objects", args: &["objects", "--json", "{snap}"] },
+];
 
 const RUNS: usize = 3;
 
 struct Measure {
     wall: Duration,
     max_rss_bytes: u64,
+    /// `timing PHASE SECONDS` lines the command printed on stderr.
+    phases: Vec<(String, f64)>,
 }
 
 /// Runs a command and measures its wall time and its own peak RSS (from `wait4`).
 fn measure(program: &Path, args: &[String]) -> anyhow::Result<Measure> {
     let start = Instant::now();
-    let child = Command::new(program)
+    let mut child = Command::new(program)
         .args(args)
         .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .with_context(|| format!("cannot run {}", program.display()))?;
+    let mut stderr = child.stderr.take().context("stderr")?;
+    // Drain stderr while the child runs so it can never block on a full pipe.
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
+        text
+    });
     let pid = i32::try_from(child.id())?;
     let mut status = 0;
     // SAFETY: an all-zero rusage is a valid value for wait4 to overwrite.
@@ -37,10 +54,18 @@ fn measure(program: &Path, args: &[String]) -> anyhow::Result<Measure> {
     // SAFETY: pid is our own unreaped child; status and usage are valid for writes.
     let r = unsafe { libc::wait4(pid, &raw mut status, 0, &raw mut usage) };
     let wall = start.elapsed();
+    let stderr = reader.join().unwrap_or_default();
     if r != pid || !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
-        bail!("{} {} failed (status {status})", program.display(), args.join(" "));
+        bail!("{} {} failed (status {status}): {stderr}", program.display(), args.join(" "));
     }
-    Ok(Measure { wall, max_rss_bytes: u64::try_from(usage.ru_maxrss)? * 1024 })
+    let phases = stderr
+        .lines()
+        .filter_map(|l| {
+            let mut words = l.strip_prefix("timing ")?.split(' ');
+            Some((words.next()?.to_owned(), words.next()?.parse().ok()?))
+        })
+        .collect();
+    Ok(Measure { wall, max_rss_bytes: u64::try_from(usage.ru_maxrss)? * 1024, phases })
 }
 
 fn big_snapshot(root: &Path, items: u64) -> anyhow::Result<PathBuf> {
@@ -99,9 +124,13 @@ pub fn run(root: &Path, args: Vec<String>) -> anyhow::Result<()> {
             .collect();
         let mut best = Duration::MAX;
         let mut rss = 0;
+        let mut phases = Vec::new();
         for _ in 0..RUNS {
             let m = measure(&bin, &args)?;
-            best = best.min(m.wall);
+            if m.wall < best {
+                best = m.wall;
+                phases = m.phases;
+            }
             rss = rss.max(m.max_rss_bytes);
         }
         #[allow(clippy::cast_precision_loss)] // display only
@@ -114,6 +143,11 @@ pub fn run(root: &Path, args: Vec<String>) -> anyhow::Result<()> {
             rss_mb,
             ratio
         );
+        // The phases of the fastest run (the dominators run beside distances, shallow sizes
+        // and classes on a second thread, so phases overlap).
+        for (phase, seconds) in &phases {
+            println!("    {phase:<18} {seconds:>12.3} s");
+        }
     }
     Ok(())
 }

@@ -15,8 +15,6 @@
 //! with path compression, then each immediate dominator as the nearest common ancestor
 //! (Semi-NCA): the same tree DevTools' Lengauer–Tarjan gives, in one pass less.
 
-use std::sync::OnceLock;
-
 use crate::bits::BitSet;
 use crate::graph::HeapGraph;
 use crate::progress::{Phase, Progress};
@@ -32,14 +30,15 @@ pub struct DominatorTree {
     root: NodeIndex,
     /// Per node: its immediate dominator (the root's is the root).
     idom: Vec<u32>,
-    /// Every node once, each after its dominator.
-    order: Vec<u32>,
-    children: OnceLock<Children>,
+    /// Who each node dominates.
+    children: Children,
 }
 
+/// The children of each node in compressed rows: node `v`'s are
+/// `nodes[starts[v]..starts[v + 1]]`.
 #[derive(Debug)]
 struct Children {
-    first: Vec<u32>,
+    starts: Vec<u32>,
     nodes: Vec<u32>,
 }
 
@@ -159,8 +158,9 @@ impl DominatorTree {
         // The unreached hang directly under the root, as in DevTools.
         let mut order = vertex;
         order.extend(unreached);
+        let children = Children::build(root, &idom, &order);
         ticker.finish();
-        Self { root, idom, order, children: OnceLock::new() }
+        Self { root, idom, children }
     }
 
     /// The root of the tree (the graph's root).
@@ -181,57 +181,69 @@ impl DominatorTree {
         &self.idom
     }
 
-    /// Every node once, each after its dominator (the root first).
-    #[must_use]
-    pub fn top_down(&self) -> &[u32] {
-        &self.order
-    }
-
-    /// The nodes `n` immediately dominates (built on first use).
+    /// The nodes `n` immediately dominates.
     #[must_use]
     pub fn children(&self, n: NodeIndex) -> &[u32] {
-        let c = self.children.get_or_init(|| self.build_children());
-        let range = c.first[n.index()] as usize..c.first[n.index() + 1] as usize;
-        &c.nodes[range]
+        let c = &self.children;
+        &c.nodes[c.starts[n.index()] as usize..c.starts[n.index() + 1] as usize]
     }
 
-    fn build_children(&self) -> Children {
-        let n = self.idom.len();
-        let mut first = vec![0u32; n + 1];
-        for (v, &d) in self.idom.iter().enumerate() {
-            if v != self.root.index() {
-                first[d as usize + 1] += 1;
-            }
+    /// Every node once, each after its dominator: the tree breadth first from the root.
+    #[must_use]
+    pub fn top_down(&self) -> Vec<u32> {
+        let mut order = Vec::with_capacity(self.idom.len());
+        order.push(self.root.0);
+        let mut head = 0;
+        while let Some(&v) = order.get(head) {
+            head += 1;
+            order.extend_from_slice(self.children(NodeIndex(v)));
         }
-        for i in 0..n {
-            first[i + 1] += first[i];
-        }
-        let mut fill = first.clone();
-        let mut nodes = vec![0u32; n.saturating_sub(1)];
-        for &v in &self.order {
-            if v != self.root.0 {
-                let d = self.idom[v as usize] as usize;
-                nodes[fill[d] as usize] = v;
-                fill[d] += 1;
-            }
-        }
-        Children { first, nodes }
+        order
     }
 
     /// Retained sizes over this tree: each node's shallow size plus those of all it dominates.
     #[must_use]
     pub fn retained_sizes(&self, shallow: &ShallowSizes, progress: Progress<'_>) -> Vec<u64> {
-        let mut ticker = progress.phase(Phase::RetainedSizes, self.order.len());
+        let order = self.top_down();
+        let mut ticker = progress.phase(Phase::RetainedSizes, order.len());
         let mut retained = shallow.as_slice().to_vec();
-        for (i, &v) in self.order.iter().enumerate().rev() {
+        for (i, &v) in order.iter().enumerate().rev() {
             if v != self.root.0 {
                 let d = self.idom[v as usize] as usize;
                 retained[d] += retained[v as usize];
             }
-            ticker.tick(self.order.len() - i);
+            ticker.tick(order.len() - i);
         }
         ticker.finish();
         retained
+    }
+}
+
+impl Children {
+    /// The children lists of the tree `idom`, each in the order the nodes come in `order`.
+    fn build(root: NodeIndex, idom: &[u32], order: &[u32]) -> Self {
+        let n = idom.len();
+        // Counts, then each node's end; filling from the back moves each end to its start.
+        let mut starts = vec![0u32; n + 1];
+        for (v, &d) in idom.iter().enumerate() {
+            if v != root.index() {
+                starts[d as usize] += 1;
+            }
+        }
+        let mut total = 0;
+        for s in &mut starts {
+            total += *s;
+            *s = total;
+        }
+        let mut nodes = vec![0u32; total as usize];
+        for &v in order.iter().rev() {
+            if v != root.0 {
+                let d = idom[v as usize] as usize;
+                starts[d] -= 1;
+                nodes[starts[d] as usize] = v;
+            }
+        }
+        Self { starts, nodes }
     }
 }
 

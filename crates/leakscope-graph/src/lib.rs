@@ -57,7 +57,10 @@ pub use paths::{
 };
 pub use progress::{Phase, Progress, Step, Ticker, Timings};
 pub use shallow::ShallowSizes;
-pub use show::{Member, ObjectView, ShowOptions, Value, display_name, location, show, string_text};
+pub use show::{
+    Member, ObjectView, ShowOptions, Value, class_location, display_name, location, show,
+    string_text,
+};
 pub use strings::StringTable;
 pub use traces::{AllocationTraces, TraceFunction, TraceNode};
 pub use types::{EdgeIndex, EdgeName, EdgeType, Location, NodeIndex, NodeType, StringId};

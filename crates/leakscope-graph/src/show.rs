@@ -9,6 +9,7 @@
 use serde::Serialize;
 
 use crate::analysis::Analysis;
+use crate::classes::SourcePosition;
 use crate::graph::HeapGraph;
 use crate::paths::EdgeLabel;
 use crate::types::{EdgeIndex, EdgeName, EdgeType, NodeIndex, NodeType};
@@ -375,15 +376,29 @@ fn plain_object_preview(g: &HeapGraph, n: NodeIndex, max: usize) -> String {
 #[must_use]
 pub fn location(g: &HeapGraph, n: NodeIndex) -> Option<String> {
     let l = g.location(n)?;
-    let script = script_name(g, n).or_else(|| {
-        // An object's location is its constructor's: find a closure in the same script.
-        g.locations()
-            .iter()
-            .filter(|o| o.script_id == l.script_id && g.node_type(o.node) == NodeType::CLOSURE)
-            .find_map(|o| script_name(g, o.node))
-    });
-    let file = script.unwrap_or_else(|| format!("<script {}>", l.script_id));
-    Some(format!("{file}:{}:{}", l.line + 1, l.column + 1))
+    let script = script_name(g, n).or_else(|| script_of_id(g, l.script_id));
+    Some(position_text(script, l.script_id, l.line, l.column))
+}
+
+/// `file:line:column` (1-based) of a class's constructor.
+#[must_use]
+pub fn class_location(g: &HeapGraph, position: SourcePosition) -> String {
+    let script = script_of_id(g, position.script_id);
+    position_text(script, position.script_id, position.line, position.column)
+}
+
+fn position_text(script: Option<String>, id: u32, line: u32, column: u32) -> String {
+    let file = script.unwrap_or_else(|| format!("<script {id}>"));
+    format!("{file}:{}:{}", line + 1, column + 1)
+}
+
+/// The name of a script by V8's id: snapshots name scripts only through closures' code, so
+/// find a closure from that script.
+fn script_of_id(g: &HeapGraph, script_id: u32) -> Option<String> {
+    g.locations()
+        .iter()
+        .filter(|o| o.script_id == script_id && g.node_type(o.node) == NodeType::CLOSURE)
+        .find_map(|o| script_name(g, o.node))
 }
 
 /// The name of the script a closure's code comes from (`closure → shared → script`).

@@ -16,9 +16,9 @@ pub struct Args {
     /// The object, by its id: @12345 or 12345
     #[arg(value_name = "@ID", value_parser = ui::parse_node_id)]
     pub id: u32,
-    /// How many levels of nested objects to expand
-    #[arg(long, value_name = "N", default_value_t = 1)]
-    pub depth: usize,
+    /// How many levels of nested objects to expand (at most 32)
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(0..=32))]
+    pub depth: u16,
     /// Longest string shown, in characters
     #[arg(long, value_name = "N", default_value_t = 80)]
     pub max_string: usize,
@@ -39,7 +39,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let n = select::node(g, args.id)?;
     let a = analyze::analysis(g, quiet);
     let options = ShowOptions {
-        depth: args.depth,
+        depth: usize::from(args.depth),
         max_string: args.max_string,
         max_properties: 100,
         max_elements: args.elements,

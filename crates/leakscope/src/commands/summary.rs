@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use leakscope_graph::{ClassSummary, Progress};
+use leakscope_graph::{ClassSummary, Progress, class_location};
 use serde::Serialize;
 
 use crate::cli::{OutputArgs, SnapshotArg};
@@ -124,7 +124,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
 
     println!(
-        "{}: {} objects, {} edges, {} in all",
+        "{}: {} nodes, {} edges, {} in all",
         args.snapshot.path.display(),
         g.node_count(),
         g.edge_count(),
@@ -138,13 +138,25 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         ("distance", Align::Right),
         ("class", Align::Left),
     ]);
-    for r in &out.classes {
+    // Two constructors with one name are two classes: tell them apart by where they are.
+    let mut names: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for r in &rows {
+        *names.entry(classes.name(r.class)).or_default() += 1;
+    }
+    for (r, summary) in out.classes.iter().zip(&rows) {
+        let info = classes.info(summary.class);
+        let class = match info.position {
+            Some(p) if names[info.name.as_str()] > 1 => {
+                format!("{} ({})", r.class, class_location(g, p))
+            }
+            _ => r.class.clone(),
+        };
         table.row(vec![
             ui::bytes(r.retained_size),
             ui::bytes(r.shallow_size),
             r.count.to_string(),
             r.distance.map_or_else(|| "−".to_owned(), |d| d.to_string()),
-            r.class.clone(),
+            class,
         ]);
     }
     print!("{}", table.render("  "));

@@ -102,11 +102,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let width = objects.iter().map(|o| ui::bytes(o.retained_size).len()).max().unwrap_or(0);
     for (o, &(n, depth)) in objects.iter().zip(&order) {
         let indent = "    ".repeat(depth);
-        let name = if o.name.is_empty() || o.name == o.class {
-            String::new()
-        } else {
-            format!(" {}", quoted(&o.name))
-        };
+        let name = label(g, n, &o.name);
         println!(
             "  {indent}{:>width$}  {} @{}{name}  (shallow {})",
             ui::bytes(o.retained_size),
@@ -144,9 +140,19 @@ fn object(
     }
 }
 
-/// A name shown beside its class, quoted when it is text (strings, previews).
-fn quoted(name: &str) -> String {
-    let short: String = name.chars().take(60).collect();
-    let more = if short.len() < name.len() { "…" } else { "" };
-    format!("{short:?}{more}").replace("\\\"", "\"")
+/// What to show beside an object's class: a function's name, the start of a string, the
+/// properties of a plain object; nothing for the rest (their name is their class).
+fn label(g: &HeapGraph, n: NodeIndex, name: &str) -> String {
+    let t = g.node_type(n);
+    let short = |max: usize| {
+        let cut: String = name.chars().take(max).collect();
+        if cut.len() < name.len() { cut + "…" } else { cut }
+    };
+    if t.is_string() {
+        format!(" {:?}", short(40))
+    } else if (t == NodeType::CLOSURE || g.node_name(n) == "Object") && !name.is_empty() {
+        format!(" {}", short(60))
+    } else {
+        String::new()
+    }
 }

@@ -84,6 +84,33 @@ fn summary_counts_are_exact_and_holders_retain_their_objects() {
 }
 
 #[test]
+fn top_walks_down_the_dominator_tree() {
+    let node = node();
+    let dir = scratch();
+    let snap = node.write_snapshot(dir.path(), "planted", PLANTED);
+    let top = run_json(&["top", arg(&snap), "-n", "3", "--depth", "2", "--children", "2"]);
+    let objects = top["objects"].as_array().unwrap();
+    // Tree order: each object at depth d > 0 is dominated by the nearest object above it at
+    // depth d - 1, and retains no more than it.
+    let mut parents: Vec<&Value> = Vec::new();
+    let mut roots = 0;
+    for o in objects {
+        let depth = usize::try_from(o["depth"].as_u64().unwrap()).unwrap();
+        assert!(depth <= 2);
+        parents.truncate(depth);
+        if let Some(parent) = parents.last() {
+            assert_eq!(o["dominator_id"], parent["id"], "{o}");
+            assert!(o["retained_size"].as_u64() <= parent["retained_size"].as_u64());
+        } else {
+            roots += 1;
+        }
+        parents.push(o);
+    }
+    assert_eq!(roots, 3);
+    assert!(objects.len() > 3, "children listed");
+}
+
+#[test]
 fn summary_filters_and_sorts() {
     let node = node();
     let dir = scratch();
@@ -141,6 +168,11 @@ fn retainer_paths_name_the_holding_variables() {
     assert_eq!(format!("@{}", last["id"]), example);
     assert!(r["retainers"].as_array().unwrap().iter().any(|x| x["class"] == "Array"));
 
+    // Who refers to the example: the array (by element) and its element store.
+    let refs = run_json(&["objects", arg(&snap), "--class", "Leaky", "--refs"]);
+    let referrers = refs["objects"][0]["referrers"].as_array().unwrap();
+    assert!(referrers.iter().any(|r| r["name"] == "Array" && r["edge_type"] == "element"));
+
     // The text form reads as one line from the root.
     let out = run(&["retainers", arg(&snap), example]);
     let text = String::from_utf8(out.stdout).unwrap();
@@ -184,8 +216,6 @@ fn show_prints_values_and_nesting() {
     assert_eq!(blob["value"]["class"], "Array");
 
     // The closure: where it is, and what it captures.
-    let handler = run_json(&["objects", arg(&snap), "--class", "Array"]);
-    let _ = handler;
     let r = run_json(&["retainers", arg(&snap), "--class", "Entry"]);
     let steps = r["groups"][0]["retainer_path"].as_array().unwrap();
     let closure = steps.iter().find(|s| s["class"] == "Function").unwrap();
@@ -237,4 +267,37 @@ fn unknown_ids_and_classes_are_clear_errors() {
         assert!(err.lines().next().unwrap_or_default().starts_with("error"), "{args:?}: {err}");
         assert!(!err.contains("panicked"), "{err}");
     }
+}
+
+/// The README's demo: the bundled leaky service keeps every `Session` in a Map named
+/// `recentlySeen`; the retainer path says so, and the Map is among the largest objects.
+#[test]
+fn leaky_server_sessions_are_held_by_recently_seen() {
+    let node = node();
+    let dir = scratch();
+    let server =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/leaky-server.js");
+    let out = leakscope_testkit::run_with_timeout(
+        node.command().arg(&server).arg("--snapshots").arg(dir.path()),
+        std::time::Duration::from_secs(120),
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let snap = dir.path().join("s3.heapsnapshot");
+    let r = run_json(&["retainers", arg(&snap), "--class", "Session"]);
+    assert_eq!(r["groups"].as_array().unwrap().len(), 1, "{r}");
+    let path = edges(&r["groups"][0]["retainer_path"]);
+    let at = path.iter().position(|e| e == "recentlySeen").expect("path names recentlySeen");
+    assert_eq!(r["groups"][0]["retainer_path"][at]["class"], "Map");
+    assert_eq!(r["groups"][0]["count"], r["count"]);
+
+    let top = run_json(&["top", arg(&snap), "-n", "10"]);
+    let map = top["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["class"] == "Map")
+        .expect("the Map is among the 10 largest objects");
+    assert!(edges(&map["retainer_path"]).contains(&"recentlySeen".to_owned()));
+    let sessions = run_json(&["summary", arg(&snap), "--class", "Session"]);
+    assert!(map["retained_size"].as_u64() >= sessions["classes"][0]["retained_size"].as_u64());
 }
