@@ -92,7 +92,7 @@ impl Classes {
                     Ok(NodeType::REGEXP) => "RegExp".to_owned(),
                     _ => format!("({name})"),
                 };
-                b.intern(&class, None)
+                b.intern(&class)
             })
             .collect();
         let interfaces = infer_interfaces(g);
@@ -112,13 +112,13 @@ impl Classes {
                 .next_if(|&&(node, _)| node == n.0)
                 .map(|&(_, d)| interfaces.names[d as usize].as_str());
             let unlocated = if let Some(name) = interface {
-                b.intern(name, None)
+                b.intern(name)
             } else if t == NodeType::NATIVE && detached.get(n.index()) {
-                b.intern(&class_name_of(&format!("Detached {}", g.node_name(n))), None)
+                b.intern(&class_name_of(&format!("Detached {}", g.node_name(n))))
             } else {
                 let cached = &mut by_name[name_id.index()];
                 if *cached == u32::MAX {
-                    *cached = b.intern(&class_name_of(g.node_name(n)), None);
+                    *cached = b.intern(&class_name_of(g.node_name(n)));
                 }
                 *cached
             };
@@ -228,8 +228,7 @@ impl Builder {
         u32::try_from(self.classes.len() - 1).unwrap_or(u32::MAX)
     }
 
-    fn intern(&mut self, name: &str, position: Option<SourcePosition>) -> u32 {
-        debug_assert!(position.is_none());
+    fn intern(&mut self, name: &str) -> u32 {
         if let Some(&id) = self.by_name.get(name) {
             return id;
         }
