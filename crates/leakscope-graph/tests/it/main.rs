@@ -2,4 +2,5 @@
 #![allow(clippy::unwrap_used)] // tests fail loudly on purpose
 
 mod devtools;
+mod paths;
 mod random;
