@@ -110,33 +110,38 @@ impl DominatorTree {
         };
         drop(num);
 
-        // Semi-dominators, processing in reverse preorder.
+        // Semi-dominators, processing in reverse preorder. Vertices above `w` are the ones
+        // already linked into the forest, so "linked" is a comparison, not a lookup; `best[v]`
+        // is the smallest semi on v's compressed forest path (LT's `semi[label[v]]`).
         let mut semi: Vec<u32> = (0..to_u32(reached)).collect();
-        let mut label: Vec<u32> = semi.clone();
-        let mut ancestor: Vec<u32> = vec![NONE; reached];
+        let mut best: Vec<u32> = vec![0; reached];
+        let mut ancestor: Vec<u32> = parent.clone();
         let mut compress_stack: Vec<u32> = Vec::new();
         for w in (1..reached).rev() {
+            let w32 = to_u32(w);
             let mut orphan = true;
+            let mut s = w32;
             for &v in &preds[pred_end[w] as usize..pred_end[w + 1] as usize] {
                 if v == NONE {
                     continue;
                 }
                 orphan = false;
-                let u = eval(v, &mut ancestor, &mut label, &semi, &mut compress_stack);
-                if semi[u as usize] < semi[w] {
-                    semi[w] = semi[u as usize];
-                }
+                let candidate = if v < w32 {
+                    v
+                } else {
+                    eval(v, w32, &mut ancestor, &mut best, &mut compress_stack)
+                };
+                s = s.min(candidate);
             }
-            if orphan {
-                // Its only predecessor is the root.
-                semi[w] = 0;
-            }
-            ancestor[w] = parent[w];
+            // An orphan's only predecessor is the root.
+            let s = if orphan { 0 } else { s };
+            semi[w] = s;
+            best[w] = s;
             if w % 4096 == 0 {
                 ticker.tick(reached / 2 + (reached - w) / 2);
             }
         }
-        drop((pred_end, preds, label, compress_stack));
+        drop((pred_end, preds, best, compress_stack));
 
         // Immediate dominators: the nearest ancestor of the parent at or above the semi.
         let mut idom_pre = ancestor;
@@ -252,31 +257,24 @@ fn to_u32(i: usize) -> u32 {
     u32::try_from(i).unwrap_or(u32::MAX)
 }
 
-/// DevTools' `eval` with iterative path compression over the `ancestor` forest.
+/// LT's `eval` with iterative path compression: the smallest semi on the forest path from the
+/// linked vertex `v` (a vertex is linked when it is above `w`, the vertex being processed).
 #[inline]
-fn eval(
-    v: u32,
-    ancestor: &mut [u32],
-    label: &mut [u32],
-    semi: &[u32],
-    stack: &mut Vec<u32>,
-) -> u32 {
-    if ancestor[v as usize] == NONE {
-        return v;
-    }
+fn eval(v: u32, w: u32, ancestor: &mut [u32], best: &mut [u32], stack: &mut Vec<u32>) -> u32 {
     let mut x = v;
-    while ancestor[ancestor[x as usize] as usize] != NONE {
+    while ancestor[x as usize] > w {
         stack.push(x);
         x = ancestor[x as usize];
     }
-    while let Some(w) = stack.pop() {
-        let a = ancestor[w as usize] as usize;
-        if semi[label[a] as usize] < semi[label[w as usize] as usize] {
-            label[w as usize] = label[a];
+    // `x` hangs from an unlinked vertex; shorten every path below it to end there too.
+    while let Some(y) = stack.pop() {
+        let a = ancestor[y as usize] as usize;
+        if best[a] < best[y as usize] {
+            best[y as usize] = best[a];
         }
-        ancestor[w as usize] = ancestor[a];
+        ancestor[y as usize] = ancestor[a];
     }
-    label[v as usize]
+    best[v as usize]
 }
 
 /// The essential predecessors of the reached nodes, by preorder number: the predecessors of
