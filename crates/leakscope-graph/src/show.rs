@@ -60,6 +60,11 @@ pub struct ObjectView {
     pub elements: Vec<Member>,
     /// How many elements there are in all.
     pub element_count: usize,
+    /// The slots of a `Map`, `Set`, `WeakMap` or `WeakSet`'s hash table (keys and values in
+    /// table order; a Map's key and value come one after the other), at most `max_elements`.
+    pub entries: Vec<Member>,
+    /// How many slots hold heap values in all.
+    pub entry_count: usize,
     /// The variables a closure captures (or a context holds).
     pub context: Vec<Member>,
     /// Properties left out past `max_properties`.
@@ -132,6 +137,9 @@ pub enum Value {
     },
 }
 
+/// The objects whose contents live in a hash table behind an internal `table` edge.
+const COLLECTIONS: [&str; 4] = ["Map", "Set", "WeakMap", "WeakSet"];
+
 /// Builds the view of `n`.
 #[must_use]
 pub fn show(g: &HeapGraph, a: &Analysis, n: NodeIndex, options: &ShowOptions) -> ObjectView {
@@ -196,6 +204,28 @@ fn view(
                 .map(|e| member(g, a, e, o, depth, on_stack)),
         );
     }
+    let (mut entries, mut entry_count) = (Vec::new(), 0);
+    if g.node_type(n) == NodeType::OBJECT
+        && COLLECTIONS.contains(&g.node_name(n))
+        && let Some(table) = internal_target(g, n, "table")
+    {
+        for e in g.edges(table) {
+            let slot = match (g.edge_type(e), g.edge_name(e)) {
+                (EdgeType::Internal, EdgeName::Str(name)) => {
+                    name.bytes().all(|b| b.is_ascii_digit()) || name.contains(" part of key (")
+                }
+                (EdgeType::Element | EdgeType::Hidden, _) => true,
+                _ => false,
+            };
+            if !slot {
+                continue;
+            }
+            entry_count += 1;
+            if entries.len() < o.max_elements {
+                entries.push(member(g, a, e, o, depth, on_stack));
+            }
+        }
+    }
     on_stack.pop();
     ObjectView {
         id: g.node_id(n),
@@ -208,6 +238,8 @@ fn view(
         properties,
         elements,
         element_count,
+        entries,
+        entry_count,
         context,
         omitted_properties: omitted,
     }

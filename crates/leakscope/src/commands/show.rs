@@ -22,7 +22,7 @@ pub struct Args {
     /// Longest string shown, in characters
     #[arg(long, value_name = "N", default_value_t = 80)]
     pub max_string: usize,
-    /// Most array elements shown per array
+    /// Most array elements (and Map/Set entries) shown per object
     #[arg(long, value_name = "N", default_value_t = 20)]
     pub elements: usize,
     /// Also show V8's internal edges (map, elements, __proto__, code…)
@@ -59,7 +59,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 /// `Class @id {` … `}` with one member per line, nested objects indented.
 fn write_object(out: &mut String, v: &ObjectView, indent: usize) {
     let _ = write!(out, "{}", header(v));
-    if v.properties.is_empty() && v.elements.is_empty() && v.context.is_empty() {
+    if v.properties.is_empty()
+        && v.elements.is_empty()
+        && v.context.is_empty()
+        && v.entries.is_empty()
+    {
         return;
     }
     out.push_str(" {\n");
@@ -72,6 +76,15 @@ fn write_object(out: &mut String, v: &ObjectView, indent: usize) {
     }
     if v.element_count > v.elements.len() {
         let _ = writeln!(out, "{pad}… {} more elements", v.element_count - v.elements.len());
+    }
+    if !v.entries.is_empty() {
+        let _ = writeln!(out, "{pad}[entries]");
+        for m in &v.entries {
+            write_member(out, m, indent + 1);
+        }
+        if v.entry_count > v.entries.len() {
+            let _ = writeln!(out, "{pad}… {} more entries", v.entry_count - v.entries.len());
+        }
     }
     if v.omitted_properties > 0 {
         let _ = writeln!(out, "{pad}… {} more properties", v.omitted_properties);
@@ -104,10 +117,22 @@ fn header(v: &ObjectView) -> String {
     h
 }
 
+/// A WeakMap value's slot, named after its key: V8 names the edge
+/// `N / part of key (Class @KEY) -> value (Class @VALUE) pair in WeakMap (table @TABLE)`.
+fn weakmap_key(name: &str) -> String {
+    let key = name
+        .split_once(") -> value (")
+        .and_then(|(key, _)| key.rsplit_once(" @"))
+        .map_or("?", |(_, id)| id);
+    format!("[value of key @{key}]")
+}
+
 fn write_member(out: &mut String, m: &Member, indent: usize) {
     let pad = "    ".repeat(indent);
     let name = match &m.name {
         EdgeLabel::Index(i) => format!("[{i}]"),
+        EdgeLabel::Name(n) if n.contains(" part of key (") => weakmap_key(n),
+        EdgeLabel::Name(n) if n.bytes().all(|b| b.is_ascii_digit()) => format!("[{n}]"),
         EdgeLabel::Name(n) if m.edge_type == "element" => format!("[{n}]"),
         EdgeLabel::Name(n) if m.edge_type == "property" || m.edge_type == "context" => n.clone(),
         EdgeLabel::Name(n) => format!("{{{n}}}"),

@@ -301,3 +301,21 @@ fn leaky_server_sessions_are_held_by_recently_seen() {
     let sessions = run_json(&["summary", arg(&snap), "--class", "Session"]);
     assert!(map["retained_size"].as_u64() >= sessions["classes"][0]["retained_size"].as_u64());
 }
+
+#[test]
+fn show_lists_map_entries() {
+    let node = node();
+    let dir = scratch();
+    let program = "globalThis.cache = new Map([['alpha', {v: 'one'}], ['beta', {v: 'two'}]]);";
+    let snap = node.write_snapshot(dir.path(), "map", program);
+    let r = run_json(&["retainers", arg(&snap), "--class", "{v}"]);
+    let steps = r["groups"][0]["retainer_path"].as_array().unwrap();
+    let map = steps.iter().find(|s| s["class"] == "Map").expect("the path goes through the Map");
+    let v = run_json(&["show", arg(&snap), &format!("@{}", map["id"])]);
+    assert_eq!(v["entry_count"], 4, "two keys, two values: {v}");
+    let entries = v["entries"].as_array().unwrap();
+    assert_eq!(entries[0]["value"]["text"], "alpha");
+    assert_eq!(entries[1]["value"]["class"], "{v}");
+    assert_eq!(entries[1]["value"]["properties"][0]["value"]["text"], "one");
+    assert_eq!(entries[2]["value"]["text"], "beta");
+}
