@@ -54,9 +54,10 @@ pub enum Command {
     /// shallow size, the retained size (what freeing the class's outermost objects would free;
     /// objects nested under another of their class are not counted twice), and the smallest
     /// distance from `global`. The numbers are DevTools' numbers, checked against its own code
-    /// in the tests; where leakscope differs on purpose: shallow sizes over 4 GiB are kept (DevTools
-    /// keeps the low 32 bits), and two classes that DevTools would show under one name with
-    /// one of them missing are both listed.
+    /// in the tests. Where leakscope differs on purpose: shallow sizes over 4 GiB are kept whole
+    /// (DevTools keeps their low 32 bits), and objects of one name without a constructor
+    /// location are one class even when V8 names them differently inside (an object named
+    /// `Function` and the closures: DevTools' census then loses one of the two groups).
     Summary(commands::summary::Args),
     /// The objects that retain the most memory, down the dominator tree
     ///
