@@ -167,3 +167,45 @@ fn exposed_internals_and_numbers_match_devtools() {
         check(&n, &oracle_node, "numbers", SHAPES, "{exposeNumericValues: true}");
     }
 }
+
+/// The one difference we keep: objects named `Function` without a constructor location (made
+/// by `Object.create(Function.prototype)`) and the closures share the class name `Function`.
+/// DevTools keys the two groups by two different string indexes, turns both into the key
+/// `",Function"`, and its census keeps only the later group: the thousands of closures vanish.
+/// We count both in one class; the per-node numbers still agree.
+#[test]
+fn function_named_objects_join_the_closures_where_devtools_drops_them() {
+    let oracle_node = node();
+    let dir = scratch();
+    let program = "globalThis.fnLike = [Object.create(Function.prototype), Object.create(Function.prototype)];";
+    let snap = oracle_node.write_snapshot(dir.path(), "fnlike", program);
+    let oracle = run_devtools_oracle(&oracle_node, &snap, true);
+    let g = load(&snap);
+
+    let theirs: Vec<&Value> =
+        oracle["classes"].as_array().unwrap().iter().filter(|c| c["key"] == ",Function").collect();
+    assert_eq!(theirs.len(), 1);
+    assert_eq!(theirs[0]["count"], 2, "DevTools' census keeps only the two objects");
+
+    // What DevTools' own per-node data says the class holds.
+    let members: Vec<&Value> = oracle["nodes"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter(|n| n["class"] == "Function" && n["self_size"].as_u64() > Some(0))
+        .collect();
+    let shallow: u64 = members.iter().map(|n| n["self_size"].as_u64().unwrap()).sum();
+    assert!(members.len() > 1000, "the closures are there: {}", members.len());
+
+    let mut a = Analysis::new(&g, Progress::none());
+    let census = a.census(&g, Progress::none());
+    let ours: Vec<_> =
+        census.iter().filter(|r| a.classes().info(r.class).devtools_key() == ",Function").collect();
+    assert_eq!(ours.len(), 1);
+    assert_eq!(ours[0].count, members.len() as u64);
+    assert_eq!(ours[0].shallow_size, shallow);
+
+    // Everything else is equal.
+    let diffs = compare(&g, &oracle);
+    assert!(diffs.iter().all(|d| d.starts_with("class \",Function\"")), "{}", diffs.join("\n"));
+}
