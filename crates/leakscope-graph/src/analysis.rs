@@ -167,3 +167,34 @@ fn timed<T>(timings: &mut Timings, phase: Phase, f: impl FnOnce() -> T) -> T {
     timings.phases.push((phase, elapsed));
     value
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{EdgeType, GraphBuilder, NodeType};
+
+    #[test]
+    fn a_lone_root_and_an_unreachable_cycle() {
+        let mut b = GraphBuilder::new();
+        let root = b.add_node(NodeType::SYNTHETIC, "", 1, 0);
+        let g = b.build().unwrap();
+        let mut a = Analysis::new(&g, Progress::none());
+        assert_eq!(a.dominator(root), root);
+        assert_eq!(a.total_size(), 0);
+        assert!(a.census(&g, Progress::none()).is_empty());
+
+        // Two objects that only hold each other hang under the root, each retaining itself.
+        let mut b = GraphBuilder::new();
+        let root = b.add_node(NodeType::SYNTHETIC, "", 1, 0);
+        let x = b.add_node(NodeType::OBJECT, "X", 3, 10);
+        let y = b.add_node(NodeType::OBJECT, "Y", 5, 20);
+        b.add_edge(x, EdgeType::Property, "y", y);
+        b.add_edge(y, EdgeType::Property, "x", x);
+        let g = b.build().unwrap();
+        let a = Analysis::new(&g, Progress::none());
+        assert_eq!((a.dominator(x), a.dominator(y)), (root, root));
+        assert_eq!((a.retained_size(x), a.retained_size(y)), (10, 20));
+        assert_eq!(a.total_size(), 30);
+        assert_eq!(a.distance(x), Distance::Unreachable);
+    }
+}
