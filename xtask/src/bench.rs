@@ -27,6 +27,8 @@ const RUNS: usize = 3;
 struct Measure {
     wall: Duration,
     max_rss_bytes: u64,
+    /// User + system CPU time: on a busy machine, steadier than the wall time.
+    cpu: Duration,
     /// `timing PHASE SECONDS` lines the command printed on stderr.
     phases: Vec<(String, f64)>,
 }
@@ -65,7 +67,12 @@ fn measure(program: &Path, args: &[String]) -> anyhow::Result<Measure> {
             Some((words.next()?.to_owned(), words.next()?.parse().ok()?))
         })
         .collect();
-    Ok(Measure { wall, max_rss_bytes: u64::try_from(usage.ru_maxrss)? * 1024, phases })
+    let tv = |t: libc::timeval| {
+        Duration::from_secs(u64::try_from(t.tv_sec).unwrap_or(0))
+            + Duration::from_micros(u64::try_from(t.tv_usec).unwrap_or(0))
+    };
+    let cpu = tv(usage.ru_utime) + tv(usage.ru_stime);
+    Ok(Measure { wall, max_rss_bytes: u64::try_from(usage.ru_maxrss)? * 1024, cpu, phases })
 }
 
 fn big_snapshot(root: &Path, items: u64) -> anyhow::Result<PathBuf> {
@@ -113,8 +120,8 @@ pub fn run(root: &Path, args: Vec<String>) -> anyhow::Result<()> {
     let mb = size as f64 / 1e6;
     println!("snapshot: {} ({mb:.1} MB)", snap.display());
     println!(
-        "{:<22} {:>14} {:>12} {:>11} {:>9}",
-        "command", "wall (best/3)", "throughput", "peak RSS", "RSS/file"
+        "{:<22} {:>14} {:>10} {:>12} {:>11} {:>9}",
+        "command", "wall (best/3)", "cpu", "throughput", "peak RSS", "RSS/file"
     );
     for case in CASES {
         let args: Vec<String> = case
@@ -125,10 +132,12 @@ pub fn run(root: &Path, args: Vec<String>) -> anyhow::Result<()> {
         let mut best = Duration::MAX;
         let mut rss = 0;
         let mut phases = Vec::new();
+        let mut cpu = Duration::ZERO;
         for _ in 0..RUNS {
             let m = measure(&bin, &args)?;
             if m.wall < best {
                 best = m.wall;
+                cpu = m.cpu;
                 phases = m.phases;
             }
             rss = rss.max(m.max_rss_bytes);
@@ -136,9 +145,10 @@ pub fn run(root: &Path, args: Vec<String>) -> anyhow::Result<()> {
         #[allow(clippy::cast_precision_loss)] // display only
         let (rss_mb, ratio) = (rss as f64 / 1e6, rss as f64 / size as f64);
         println!(
-            "{:<22} {:>12.3} s {:>7.0} MB/s {:>8.0} MB {:>9.2}",
+            "{:<22} {:>12.3} s {:>8.3} s {:>7.0} MB/s {:>8.0} MB {:>9.2}",
             case.name,
             best.as_secs_f64(),
+            cpu.as_secs_f64(),
             mb / best.as_secs_f64(),
             rss_mb,
             ratio
