@@ -54,36 +54,56 @@ impl DominatorTree {
         let root = g.root();
 
         // Depth-first numbering (preorder) from the root, then from each orphan (a node
-        // without essential retainers), as if the root pointed at it.
+        // without essential retainers), as if the root pointed at it. Every edge the search
+        // scans leads to a node numbered before or right then, so the search also files each
+        // essential edge as a predecessor of its target, by preorder numbers: `w`'s are
+        // `preds[pred_end[w]..pred_end[w + 1]]`, filled from each slot range's end down.
+        // Slots left `NONE` are edges from nodes no search reaches, which cannot change the
+        // dominators of reached ones.
         let mut num = vec![NONE; n];
         let mut vertex: Vec<u32> = Vec::with_capacity(n);
         let mut parent: Vec<u32> = Vec::with_capacity(n);
+        let mut pred_end: Vec<u32> = Vec::with_capacity(n + 1);
+        let total: u32 = in_degree.iter().sum();
+        let mut preds = vec![NONE; total as usize];
+        let mut filed = 0u32;
         let mut stack: Vec<(u32, u32)> = Vec::new();
+        let mut number = |w: NodeIndex, p: u32, num: &mut [u32], pred_end: &mut Vec<u32>| {
+            num[w.index()] = to_u32(vertex.len());
+            vertex.push(w.0);
+            parent.push(p);
+            filed += in_degree[w.index()];
+            pred_end.push(filed);
+        };
         let mut dfs = |start: NodeIndex, start_parent: u32, num: &mut [u32]| {
-            num[start.index()] = to_u32(vertex.len());
-            vertex.push(start.0);
-            parent.push(start_parent);
+            number(start, start_parent, num, &mut pred_end);
             stack.push((start.0, to_u32(g.edge_range(start).start)));
             while let Some(top) = stack.last_mut() {
                 let (v, mut cursor) = *top;
+                let pv = num[v as usize];
                 let end = to_u32(g.edge_range(NodeIndex(v)).end);
                 let mut next = None;
                 while cursor < end {
                     let e = EdgeIndex(cursor);
                     cursor += 1;
-                    if essential.get(e.index()) {
-                        let w = g.edge_to(e);
-                        if num[w.index()] == NONE {
-                            next = Some(w);
-                            break;
-                        }
+                    if !essential.get(e.index()) {
+                        continue;
+                    }
+                    let w = g.edge_to(e);
+                    let fresh = num[w.index()] == NONE;
+                    if fresh {
+                        number(w, pv, num, &mut pred_end);
+                    }
+                    let slot = &mut pred_end[num[w.index()] as usize];
+                    *slot -= 1;
+                    preds[*slot as usize] = pv;
+                    if fresh {
+                        next = Some(w);
+                        break;
                     }
                 }
                 top.1 = cursor;
                 if let Some(w) = next {
-                    num[w.index()] = to_u32(vertex.len());
-                    vertex.push(w.0);
-                    parent.push(num[v as usize]);
                     stack.push((w.0, to_u32(g.edge_range(w).start)));
                 } else {
                     stack.pop();
@@ -97,11 +117,12 @@ impl DominatorTree {
             }
         }
         drop(stack);
+        drop(essential);
+        drop(in_degree);
+        pred_end.push(total);
         let reached = vertex.len();
         ticker.tick(reached / 2);
 
-        let (pred_end, preds) = predecessors(g, &essential, in_degree, &num, &vertex);
-        drop(essential);
         // What no search reached: cycles kept alive only by each other.
         let unreached: Vec<u32> = if reached < n {
             g.nodes().filter(|v| num[v.index()] == NONE).map(|v| v.0).collect()
@@ -275,43 +296,6 @@ fn eval(v: u32, w: u32, ancestor: &mut [u32], best: &mut [u32], stack: &mut Vec<
         ancestor[y as usize] = ancestor[a];
     }
     best[v as usize]
-}
-
-/// The essential predecessors of the reached nodes, by preorder number: the predecessors of
-/// `w` are `preds[ends[w]..ends[w + 1]]`, skipping `NONE`s (the slots of edges from unreached
-/// nodes, which cannot change the dominators of reached ones).
-fn predecessors(
-    g: &HeapGraph,
-    essential: &BitSet,
-    in_degree: Vec<u32>,
-    num: &[u32],
-    vertex: &[u32],
-) -> (Vec<u32>, Vec<u32>) {
-    let reached = vertex.len();
-    // Each node's slots end where the next one's start; filling moves the end down.
-    let mut ends = Vec::with_capacity(reached + 1);
-    let mut total = 0u32;
-    for &v in vertex {
-        total += in_degree[v as usize];
-        ends.push(total);
-    }
-    drop(in_degree);
-    ends.push(total);
-    let mut preds = vec![NONE; total as usize];
-    for u in g.nodes() {
-        let pu = num[u.index()];
-        if pu == NONE {
-            continue;
-        }
-        for e in g.edges(u) {
-            if essential.get(e.index()) {
-                let w = num[g.edge_to(e).index()] as usize;
-                ends[w] -= 1;
-                preds[ends[w] as usize] = pu;
-            }
-        }
-    }
-    (ends, preds)
 }
 
 /// What the page owns: everything the root's shortcut children (the user roots) and Chrome's
