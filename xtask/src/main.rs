@@ -13,7 +13,8 @@ use anyhow::{Context as _, bail};
 const HELP: &str = "\
 cargo xtask <task>
 
-  ci       everything CI checks: fmt, clippy, tests on Node 18/20/22/24, the Node package's tests
+  ci       everything CI checks: fmt, clippy, tests on Node 18/20/22/24 (against Chrome
+           DevTools' own heap snapshot code, built from npm), the Node package's tests
   bench    load/analysis throughput and peak RSS on a ~370 MB snapshot made with node
   bench-native [--sample-bytes N]
            requests/s of a busy Node HTTP server with and without `leakscope native`
@@ -71,7 +72,15 @@ fn ci(root: &Path) -> anyhow::Result<()> {
     run(root, "cargo", &["fmt", "--all", "--", "--check"], &[])?;
     run(root, "cargo", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"], &[])?;
     let nodes = std::env::join_paths(nodes::ensure(root)?)?;
-    let env = [("LEAKSCOPE_TEST_NODES", nodes.as_os_str())];
+    // Chrome DevTools' heap snapshot worker, which the analyses' tests compare against.
+    let oracle_dir = root.join("target/devtools-oracle");
+    let oracle_dir = oracle_dir.to_str().context("non-UTF-8 path")?;
+    run(root, "bash", &["tools/devtools-oracle/build.sh", oracle_dir], &[])?;
+    let oracle = root.join("target/devtools-oracle/oracle.cjs");
+    let env = [
+        ("LEAKSCOPE_TEST_NODES", nodes.as_os_str()),
+        ("LEAKSCOPE_DEVTOOLS_ORACLE", oracle.as_os_str()),
+    ];
     run(root, "cargo", &["test", "--workspace", "--all-targets"], &env)?;
     run(root, "cargo", &["test", "--workspace", "--doc"], &[])?;
     let napi = root.join("napi/leakscope-node");

@@ -7,6 +7,7 @@ use crate::error::GraphError;
 use crate::strings::StringTable;
 use crate::traces::AllocationTraces;
 use crate::types::{EdgeIndex, EdgeName, EdgeType, Location, NodeIndex, NodeType, StringId};
+use crate::v8names::SpecialNames;
 
 /// The columns a source hands over to make a [`HeapGraph`].
 ///
@@ -71,6 +72,15 @@ pub struct HeapGraph {
     traces: Option<AllocationTraces>,
     retainers: OnceLock<Retainers>,
     ids_sorted: OnceLock<Vec<(u32, u32)>>,
+    special_names: OnceLock<SpecialNames>,
+    columns: OptionalColumns,
+}
+
+/// Which optional columns the source had (all-zero ones are not kept).
+#[derive(Clone, Copy, Debug)]
+struct OptionalColumns {
+    trace_node_ids: bool,
+    detachedness: bool,
 }
 
 /// Who points at each node: the reverse of the edge columns, built by counting sort.
@@ -169,6 +179,18 @@ impl HeapGraph {
             return Err(GraphError::LocationNode { node: l.node.0, nodes: n });
         }
         c.locations.sort_by_key(|l| l.node);
+        // Without allocation tracking or DOM state these columns hold only zeros: on a big
+        // heap they are tens of MB that the analyses would carry for nothing.
+        let columns = OptionalColumns {
+            trace_node_ids: c.trace_node_ids.is_some(),
+            detachedness: c.detachedness.is_some(),
+        };
+        if c.trace_node_ids.as_ref().is_some_and(|t| t.iter().all(|&v| v == 0)) {
+            c.trace_node_ids = None;
+        }
+        if c.detachedness.as_ref().is_some_and(|d| d.iter().all(|&v| v == 0)) {
+            c.detachedness = None;
+        }
         Ok(Self {
             node_types: c.node_types,
             node_names: c.node_names,
@@ -187,6 +209,8 @@ impl HeapGraph {
             traces: c.traces,
             retainers: OnceLock::new(),
             ids_sorted: OnceLock::new(),
+            special_names: OnceLock::new(),
+            columns,
         })
     }
 
@@ -271,7 +295,7 @@ impl HeapGraph {
     /// Whether the source had a `trace_node_id` column.
     #[must_use]
     pub fn has_trace_node_ids(&self) -> bool {
-        self.trace_node_ids.is_some()
+        self.columns.trace_node_ids
     }
 
     /// A node's detachedness: 0 unknown, 1 attached, 2 detached.
@@ -283,7 +307,7 @@ impl HeapGraph {
     /// Whether the source had a `detachedness` column.
     #[must_use]
     pub fn has_detachedness(&self) -> bool {
-        self.detachedness.is_some()
+        self.columns.detachedness
     }
 
     /// The range of a node's outgoing edges.
@@ -382,6 +406,11 @@ impl HeapGraph {
         });
         let i = sorted.partition_point(|&(nid, _)| nid < id);
         sorted.get(i).filter(|&&(nid, _)| nid == id).map(|&(_, n)| NodeIndex(n))
+    }
+
+    /// The ids of the names the analyses treat specially, found on first use.
+    pub(crate) fn special_names(&self) -> &SpecialNames {
+        self.special_names.get_or_init(|| SpecialNames::of(self))
     }
 
     /// The reverse index: who retains each node. Built on first use.

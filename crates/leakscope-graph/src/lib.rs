@@ -10,18 +10,57 @@
 //! [`HeapGraph::from_columns`], which checks the columns agree; the others use
 //! [`GraphBuilder`].
 //!
+//! The analyses match Chrome DevTools' heap snapshot worker: [`Distances`] from the roots,
+//! DevTools' [`ShallowSizes`] (owned internals count for their owner), the [`DominatorTree`]
+//! and retained sizes, [`Classes`] (plain-object interfaces included) and the class
+//! [`census`]; [`Analysis`] runs them all. Beyond DevTools: shortest [`RetainerPaths`],
+//! property-signature groups ([`property_signatures`]) and an object model to print
+//! ([`show`]).
+//!
 //! This crate does no I/O and never prints.
 
+mod analysis;
+mod bits;
 mod builder;
+mod census;
+mod classes;
+mod distances;
+mod dom_state;
+mod dominators;
 mod error;
+mod fxhash;
 mod graph;
+mod objects;
+mod paths;
+mod progress;
+mod shallow;
+mod show;
 mod strings;
 mod traces;
 mod types;
+mod v8names;
 
+pub use analysis::Analysis;
+pub use bits::BitSet;
 pub use builder::GraphBuilder;
+pub use census::{ClassSummary, census};
+pub use classes::{ClassId, ClassInfo, Classes, SourcePosition};
+pub use distances::{BASE_SYSTEM_DISTANCE, Distance, Distances, NO_DISTANCE};
+pub use dom_state::detached_natives;
+pub use dominators::{DominatorTree, page_objects};
 pub use error::GraphError;
 pub use graph::{GraphColumns, HeapGraph, Retainers};
+pub use objects::{ObjectGroup, property_signatures};
+pub use paths::{
+    EdgeLabel, PathGroup, PathShape, PathStep, ResolvedStep, RetainerPaths, edge_text,
+    group_by_shape, path_text, resolve,
+};
+pub use progress::{Phase, Progress, Step, Ticker, Timings};
+pub use shallow::ShallowSizes;
+pub use show::{
+    Member, ObjectView, ShowOptions, Value, class_location, display_name, location, show,
+    string_text,
+};
 pub use strings::StringTable;
 pub use traces::{AllocationTraces, TraceFunction, TraceNode};
 pub use types::{EdgeIndex, EdgeName, EdgeType, Location, NodeIndex, NodeType, StringId};

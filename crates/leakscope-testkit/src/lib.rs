@@ -82,9 +82,23 @@ impl Node {
     /// `body` may use `v8` and leave what it wants kept on `globalThis`.
     #[must_use]
     pub fn write_snapshot(&self, dir: &Path, name: &str, body: &str) -> PathBuf {
+        self.write_snapshot_with(dir, name, body, "{}")
+    }
+
+    /// [`Self::write_snapshot`] with `v8.writeHeapSnapshot` options, a JavaScript object such
+    /// as `{exposeInternals: true, exposeNumericValues: true}`.
+    #[must_use]
+    pub fn write_snapshot_with(
+        &self,
+        dir: &Path,
+        name: &str,
+        body: &str,
+        options: &str,
+    ) -> PathBuf {
         let file = dir.join(format!("{name}.heapsnapshot"));
-        let script =
-            format!("const v8 = require('v8');\n{body}\n;v8.writeHeapSnapshot(process.argv[2]);\n");
+        let script = format!(
+            "const v8 = require('v8');\n{body}\n;v8.writeHeapSnapshot(process.argv[2], {options});\n"
+        );
         let _ = self.run_script(
             dir,
             name,
@@ -197,6 +211,83 @@ pub fn run_with_timeout(cmd: &mut Command, timeout: Duration) -> Output {
         stdout: out_thread.join().unwrap_or_default(),
         stderr: err_thread.join().unwrap_or_default(),
     }
+}
+
+/// Chrome DevTools' heap snapshot worker as a command-line oracle (`tools/devtools-oracle`):
+/// the path of its `oracle.cjs`, built into `target/devtools-oracle/` on first use (that
+/// installs two pinned npm packages), or `LEAKSCOPE_DEVTOOLS_ORACLE` when set.
+///
+/// # Panics
+/// When the build fails (no npm, no registry).
+#[must_use]
+pub fn devtools_oracle() -> PathBuf {
+    if let Some(p) = std::env::var_os("LEAKSCOPE_DEVTOOLS_ORACLE") {
+        return PathBuf::from(p);
+    }
+    let root = workspace_root();
+    let cache = root.join("target/devtools-oracle");
+    let oracle = cache.join("oracle.cjs");
+    std::fs::create_dir_all(&cache).expect("create target/devtools-oracle");
+    // Test binaries run at the same time: one builds, the others wait for it.
+    let lock = std::fs::File::create(cache.join(".lock")).expect("oracle lock file");
+    lock.lock().expect("lock the oracle build");
+    let script = root.join("tools/devtools-oracle/build.sh");
+    let stale = |built: &Path| {
+        let Ok(built) = std::fs::metadata(built).and_then(|m| m.modified()) else { return true };
+        ["build.sh", "bundle.cjs", "entry.js"].iter().any(|f| {
+            std::fs::metadata(root.join("tools/devtools-oracle").join(f))
+                .and_then(|m| m.modified())
+                .is_ok_and(|m| m > built)
+        })
+    };
+    if stale(&oracle) {
+        eprintln!("building the DevTools oracle into {}", cache.display());
+        let out = run_with_timeout(
+            Command::new("bash").arg(&script).arg(&cache),
+            Duration::from_secs(600),
+        );
+        assert!(
+            out.status.success() && oracle.exists(),
+            "building the DevTools oracle failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    oracle
+}
+
+/// Runs the DevTools oracle on a snapshot with `node` and returns its JSON: the census
+/// (`classes`: `class`, `key`, `count`, `shallow_size`, `retained_size`, `distance`) and, with
+/// `all_nodes`, every node's `retained_size`, `dominator_id`, `self_size` and `distance`.
+///
+/// # Panics
+/// When the oracle fails.
+#[must_use]
+pub fn run_devtools_oracle(node: &Node, snapshot: &Path, all_nodes: bool) -> serde_json::Value {
+    let oracle = devtools_oracle();
+    let out_file = snapshot.with_extension("devtools.json");
+    let mut cmd = node.command();
+    cmd.arg("--max-old-space-size=8192").arg(&oracle).arg(snapshot).arg("--out").arg(&out_file);
+    if all_nodes {
+        cmd.arg("--all-nodes");
+    }
+    let out = run_with_timeout(&mut cmd, Duration::from_secs(300));
+    assert!(
+        out.status.success(),
+        "DevTools oracle failed on {}: {}",
+        snapshot.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read(&out_file).expect("oracle output");
+    serde_json::from_slice(&text).expect("oracle JSON")
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("the testkit lives in crates/leakscope-testkit")
+        .to_owned()
 }
 
 /// A fresh temporary directory for one test.

@@ -46,6 +46,48 @@ pub enum Command {
     /// error) and growth. Stops when the program exits, after --duration, or on Ctrl-C (the
     /// program is then stopped with SIGTERM). Linux with glibc only.
     Native(commands::native::Args),
+    /// Class census: count, shallow and retained size, distance per class (DevTools' Summary)
+    ///
+    /// Groups every object by class as Chrome DevTools' Memory panel does (constructor name;
+    /// plain objects by their inferred shape such as {x, y}; `(string)`, `(system)`,
+    /// `(compiled code)`… for V8's internals) and prints, per class: how many objects, their
+    /// shallow size, the retained size (what freeing the class's outermost objects would free;
+    /// objects nested under another of their class are not counted twice), and the smallest
+    /// distance from `global`. The numbers are DevTools' numbers, checked against its own code
+    /// in the tests. Where leakscope differs on purpose: shallow sizes over 4 GiB are kept whole
+    /// (DevTools keeps their low 32 bits), and objects of one name without a constructor
+    /// location are one class even when V8 names them differently inside (an object named
+    /// `Function` and the closures: DevTools' census then loses one of the two groups).
+    Summary(commands::summary::Args),
+    /// The objects that retain the most memory, down the dominator tree
+    ///
+    /// Lists the objects with the largest retained size (what freeing the object would free:
+    /// itself and everything only it keeps alive), each with its class, id and shortest path
+    /// from the roots. With --depth, lists under each object the largest objects it dominates.
+    /// Owned internals (property and element stores) count as part of their owner and are not
+    /// listed on their own, as in DevTools.
+    Top(commands::top::Args),
+    /// Why an object is alive: its shortest path from the roots and its retainers
+    ///
+    /// The path skips weak references and the edges that never explain retention (compiled
+    /// code, feedback cells, scope infos, a WeakMap entry's first edge) when another path
+    /// exists, and goes through `global` when it can. With --class, every object of the class
+    /// is traced and objects whose paths have the same shape are shown once with their count.
+    Retainers(commands::retainers::Args),
+    /// Print one object with its properties and values, like mdb_v8's ::jsprint
+    ///
+    /// Shows the class, id and sizes, the properties with their values (strings, numbers when
+    /// the snapshot has them, true/false/null/undefined, nested objects to --depth,
+    /// [Circular] for an object already being shown), array elements, the variables a closure
+    /// captures and where a closure is in the source.
+    Show(commands::show::Args),
+    /// Group objects by constructor and property names, like mdb_v8's ::findjsobjects
+    ///
+    /// Counts the objects of each constructor and set of own property names, with an example
+    /// id for each group to pass to `show` or `retainers`; --refs lists who refers to the
+    /// example. Heap snapshots record a property only when it holds a heap value: properties
+    /// holding small integers do not appear.
+    Objects(commands::objects::Args),
 }
 
 /// What every command that reads one snapshot takes.

@@ -3,10 +3,12 @@
 //! The binary is the only part of leakscope that prints or exits; every command lives in
 //! `commands/<verb>.rs` and returns an exit code or an error.
 
+mod analyze;
 mod cli;
 mod commands;
 mod interrupt;
 mod load;
+mod select;
 mod ui;
 
 use std::io;

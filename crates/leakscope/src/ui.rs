@@ -79,6 +79,103 @@ pub fn byte_progress(quiet: bool, message: &str) -> Option<ProgressBar> {
     Some(bar)
 }
 
+/// A size the user typed: `1000`, `10k`, `1.5MB`, `2MiB` (k, M, G are decimal, KiB, MiB,
+/// GiB binary; a trailing `B` is optional).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let number: f64 =
+        number.parse().map_err(|_| format!("{text:?} is not a size (try 1000, 64kB, 1.5MB)"))?;
+    let unit = unit.trim();
+    let factor: f64 = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" => 1e3,
+        "m" | "mb" => 1e6,
+        "g" | "gb" => 1e9,
+        "kib" => 1024.0,
+        "mib" => 1024.0 * 1024.0,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        _ => return Err(format!("unknown size unit {unit:?} (use B, kB, MB, GB, KiB, MiB, GiB)")),
+    };
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // sizes are small, >= 0
+    Ok((number * factor).round() as u64)
+}
+
+/// A node id the user typed: `@12345` or `12345`.
+pub fn parse_node_id(text: &str) -> Result<u32, String> {
+    text.trim()
+        .trim_start_matches('@')
+        .parse()
+        .map_err(|_| format!("{text:?} is not a node id (write it as @12345 or 12345)"))
+}
+
+/// Columns of text, aligned; numbers right, words left. The last column is not padded.
+pub struct Table {
+    columns: Vec<(String, Align)>,
+    rows: Vec<Vec<String>>,
+}
+
+/// How a column is aligned.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Align {
+    Left,
+    Right,
+}
+
+impl Table {
+    pub fn new(columns: &[(&str, Align)]) -> Self {
+        Self {
+            columns: columns.iter().map(|(h, a)| ((*h).to_owned(), *a)).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    pub fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+
+    /// The table, each line indented by `indent` and ending in a newline.
+    pub fn render(&self, indent: &str) -> String {
+        let width = |s: &str| s.chars().count();
+        let mut widths: Vec<usize> = self.columns.iter().map(|(h, _)| width(h)).collect();
+        for row in &self.rows {
+            for (w, cell) in widths.iter_mut().zip(row) {
+                *w = (*w).max(width(cell));
+            }
+        }
+        let mut out = String::new();
+        let headers: Vec<String> = self.columns.iter().map(|(h, _)| h.clone()).collect();
+        for row in std::iter::once(&headers).chain(&self.rows) {
+            let mut line = String::from(indent);
+            let last = row.len().saturating_sub(1);
+            for (i, ((cell, (_, align)), w)) in
+                row.iter().zip(&self.columns).zip(&widths).enumerate()
+            {
+                if i > 0 {
+                    line.push_str("  ");
+                }
+                let pad = w.saturating_sub(width(cell));
+                match align {
+                    Align::Right => {
+                        line.extend(std::iter::repeat_n(' ', pad));
+                        line.push_str(cell);
+                    }
+                    Align::Left => {
+                        line.push_str(cell);
+                        if i != last {
+                            line.extend(std::iter::repeat_n(' ', pad));
+                        }
+                    }
+                }
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        out
+    }
+}
+
 /// Bytes for people: `1.50 MB` (decimal units, as DevTools shows them).
 pub fn bytes(n: u64) -> String {
     #[allow(clippy::cast_precision_loss)] // display only
@@ -87,6 +184,32 @@ pub fn bytes(n: u64) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_ids() {
+        assert_eq!(parse_size("1000"), Ok(1000));
+        assert_eq!(parse_size("64kB"), Ok(64_000));
+        assert_eq!(parse_size("1.5 MB"), Ok(1_500_000));
+        assert_eq!(parse_size("2MiB"), Ok(2 * 1024 * 1024));
+        assert!(parse_size("lots").is_err() && parse_size("3 parsecs").is_err());
+        assert_eq!(parse_node_id("@123"), Ok(123));
+        assert_eq!(parse_node_id("77"), Ok(77));
+        assert!(parse_node_id("@x").is_err());
+    }
+
+    #[test]
+    fn tables_align() {
+        let mut t =
+            Table::new(&[("class", Align::Left), ("count", Align::Right), ("path", Align::Left)]);
+        t.row(vec!["Foo".into(), "10000".into(), "a → b".into()]);
+        t.row(vec!["(string)".into(), "3".into(), "c".into()]);
+        assert_eq!(
+            t.render("  "),
+            "  class     count  path\n  Foo       10000  a → b\n  (string)      3  c\n"
+        );
+    }
+
     #[test]
     fn bytes() {
         assert_eq!(super::bytes(999), "999 B");

@@ -3,6 +3,11 @@
 pub mod info;
 pub mod maps;
 pub mod native;
+pub mod objects;
+pub mod retainers;
+pub mod show;
+pub mod summary;
+pub mod top;
 
 use std::process::ExitCode;
 
@@ -14,5 +19,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Info(args) => info::run(&args),
         Command::Maps(args) => maps::run(&args),
         Command::Native(args) => native::run(&args),
+        Command::Summary(args) => summary::run(&args),
+        Command::Top(args) => top::run(&args),
+        Command::Retainers(args) => retainers::run(&args),
+        Command::Show(args) => show::run(&args),
+        Command::Objects(args) => objects::run(&args),
     }
 }

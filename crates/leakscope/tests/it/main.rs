@@ -1,6 +1,7 @@
 //! End-to-end tests of the `leakscope` binary on real snapshots made by Node at test time.
 #![allow(clippy::unwrap_used)] // tests fail loudly on purpose
 
+mod analyses;
 mod info;
 mod maps;
 mod native;
