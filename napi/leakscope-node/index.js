@@ -1,0 +1,297 @@
+'use strict';
+// leakscope for Node.js: memwatch's API in-process, backed by Rust.
+//
+// N-API has no GC callbacks, so the data comes from Node's own built-ins (perf_hooks GC entries,
+// v8.getHeapStatistics, v8.getHeapSnapshot) and the decisions from the addon, which runs the
+// same Rust code as the `leakscope` command line. Everything here is per isolate: the main
+// thread and each worker load their own copy with their own statistics.
+
+const { EventEmitter } = require('node:events');
+const fs = require('node:fs');
+const path = require('node:path');
+const { PerformanceObserver, performance, constants: perf } = require('node:perf_hooks');
+const v8 = require('node:v8');
+const vm = require('node:vm');
+const { isMainThread, threadId } = require('node:worker_threads');
+
+const native = loadAddon();
+
+const FULL_GC = perf.NODE_PERFORMANCE_GC_MAJOR;
+/** Heap spaces that hold young objects: allocated since the last GC, not part of the baseline. */
+const YOUNG_SPACES = new Set(['new_space', 'new_large_object_space']);
+
+function loadAddon() {
+  const file = path.join(__dirname, 'leakscope.node');
+  try {
+    return require(file);
+  } catch (err) {
+    if (err.code === 'MODULE_NOT_FOUND' || !fs.existsSync(file)) {
+      const hint = `run \`npm run build\` in ${__dirname} (it builds the addon with cargo)`;
+      throw new Error(`leakscope: the native addon ${file} is not built; ${hint}`);
+    }
+    throw err;
+  }
+}
+
+let gcFunction;
+
+/**
+ * A full, synchronous garbage collection, with or without --expose-gc.
+ *
+ * Without the flag, V8 still makes `gc` available to contexts created while --expose-gc is set:
+ * set it, create one context, and unset it again so no other context sees `gc`.
+ */
+function gc() {
+  if (!gcFunction) {
+    if (typeof globalThis.gc === 'function') {
+      gcFunction = globalThis.gc;
+    } else {
+      v8.setFlagsFromString('--expose-gc');
+      try {
+        gcFunction = vm.runInNewContext('gc');
+      } finally {
+        v8.setFlagsFromString('--no-expose-gc');
+      }
+    }
+  }
+  gcFunction();
+}
+
+/** heapdump's file name: `heapdump-<seconds>.<microseconds>.heapsnapshot` (monotonic clock). */
+function heapdumpName() {
+  const [s, ns] = process.hrtime();
+  const worker = isMainThread ? '' : `.worker${threadId}`;
+  return `heapdump-${s}.${String(Math.floor(ns / 1000)).padStart(6, '0')}${worker}.heapsnapshot`;
+}
+
+/**
+ * Writes a heap snapshot to `file` (default: heapdump's name in the current directory) and
+ * returns its path. Synchronous: the isolate pauses while V8 takes and writes the snapshot.
+ * With a callback (heapdump's form), errors go to it instead of being thrown.
+ */
+function writeSnapshot(file, callback) {
+  if (typeof file === 'function') {
+    callback = file;
+    file = undefined;
+  }
+  const target = path.resolve(file ?? heapdumpName());
+  let written;
+  try {
+    written = v8.writeHeapSnapshot(target);
+  } catch (err) {
+    const wrapped = new Error(`leakscope.writeSnapshot: cannot write ${target}: ${err.message}`, { cause: err });
+    if (callback) {
+      callback(wrapped);
+      return undefined;
+    }
+    throw wrapped;
+  }
+  if (callback) callback(null, written);
+  return written;
+}
+
+/**
+ * Drains a heap snapshot stream into a parser while V8 serialises it. On every Node version we
+ * support, `getHeapSnapshot()` serialises synchronously inside the first read, so this returns
+ * with all the JSON pushed; if a future Node streams lazily, say so rather than parse half.
+ */
+function drainSnapshot(parser) {
+  const stream = v8.getHeapSnapshot();
+  let chunk;
+  // 64 KiB reads hand over V8's own chunks without concatenating them.
+  while ((chunk = stream.read(65536)) !== null) parser.push(chunk);
+  const state = stream._readableState;
+  if (state && !state.ended) {
+    stream.destroy();
+    throw new Error('leakscope: this Node streams heap snapshots lazily; use takeSnapshotAsync()');
+  }
+}
+
+/**
+ * Takes a heap snapshot of this isolate and parses it in Rust. The isolate pauses while V8
+ * takes the snapshot and then while the parser finishes; see takeSnapshotAsync().
+ */
+function takeSnapshot() {
+  const parser = new native.SnapshotParser();
+  drainSnapshot(parser);
+  return parser.finishSync();
+}
+
+/**
+ * Takes a heap snapshot of this isolate; the promise resolves when Rust has parsed it. The
+ * isolate pauses only while V8 takes and serialises the snapshot (that part cannot be avoided:
+ * V8 walks the heap on its own thread); parsing runs off the event loop.
+ */
+async function takeSnapshotAsync() {
+  const parser = new native.SnapshotParser();
+  const stream = v8.getHeapSnapshot();
+  for await (const chunk of stream) parser.push(chunk);
+  return parser.finish();
+}
+
+/** Reads a `.heapsnapshot` file (plain or gzip) off the event loop. */
+function readSnapshot(file) {
+  return native.readSnapshot(path.resolve(file));
+}
+
+/** Heap figures right after a full GC, read in the observer callback. */
+function heapAfterGc() {
+  const h = v8.getHeapStatistics();
+  // The callback runs a little after the GC; objects allocated since then sit in the young
+  // spaces and are not part of the post-GC baseline.
+  let young = 0;
+  for (const s of v8.getHeapSpaceStatistics()) {
+    if (YOUNG_SPACES.has(s.space_name)) young += s.space_used_size;
+  }
+  return {
+    used: h.used_heap_size,
+    baseline: Math.max(0, h.used_heap_size - young),
+    limit: h.heap_size_limit,
+    external: h.external_memory ?? process.memoryUsage().external,
+  };
+}
+
+function leakEvent(report) {
+  return {
+    start: new Date(report.startMs),
+    end: new Date(report.endMs),
+    growth: report.growth,
+    growth_bytes_per_hour: report.growth_bytes_per_hour,
+    confidence: report.confidence,
+    reason: report.reason,
+    samples: report.samples,
+    baseline_start: report.baseline_start,
+    baseline_end: report.baseline_end,
+  };
+}
+
+/**
+ * The module: an EventEmitter like memwatch's. Listening to `stats` or `leak` starts a GC
+ * observer for this isolate; removing the last such listener (or `stop()`) ends it. The
+ * observer never keeps the process alive.
+ */
+class Leakscope extends EventEmitter {
+  #monitor;
+  #observer = null;
+
+  constructor() {
+    super();
+    this.#monitor = new native.GcMonitor();
+    this.on('newListener', (event) => {
+      if (event === 'stats' || event === 'leak') this.start();
+    });
+    this.on('removeListener', (event) => {
+      if ((event === 'stats' || event === 'leak') && this.listenerCount('stats') + this.listenerCount('leak') === 0) {
+        this.stop();
+      }
+    });
+  }
+
+  /** Starts observing GCs (done for you by `on('stats' | 'leak', …)`). */
+  start() {
+    if (this.#observer) return this;
+    this.#observer = new PerformanceObserver((list) => this.#onGcEntries(list.getEntries()));
+    this.#observer.observe({ entryTypes: ['gc'] });
+    return this;
+  }
+
+  /** Stops observing GCs; statistics so far are kept. */
+  stop() {
+    if (this.#observer) {
+      this.#observer.disconnect();
+      this.#observer = null;
+    }
+    return this;
+  }
+
+  /**
+   * Changes what counts as a leak (windowSeconds, minSamples, minSpanSeconds,
+   * minBytesPerHour, alpha) and starts the statistics afresh.
+   */
+  configure(options = {}) {
+    this.#monitor = new native.GcMonitor(options);
+    return this;
+  }
+
+  /** The leak statistic's current verdict over its window, with its reason. */
+  trend() {
+    return this.#monitor.trend();
+  }
+
+  #onGcEntries(entries) {
+    let minor = 0;
+    const full = [];
+    for (const entry of entries) {
+      if ((entry.detail ? entry.detail.kind : entry.kind) === FULL_GC) full.push(entry);
+      else minor += 1;
+    }
+    if (minor) this.#monitor.recordMinor(minor);
+    if (full.length === 0) return;
+    const heap = heapAfterGc();
+    const rss = process.memoryUsage.rss();
+    for (const entry of full) {
+      const outcome = this.#monitor.recordFull({
+        timeMs: performance.timeOrigin + entry.startTime + entry.duration,
+        usedHeapSize: heap.baseline,
+        heapSizeLimit: heap.limit,
+        external: heap.external,
+        rss,
+        gcDurationMs: entry.duration,
+      });
+      outcome.stats.used_heap_size = heap.used;
+      this.emit('stats', outcome.stats);
+      if (outcome.leak) this.emit('leak', leakEvent(outcome.leak));
+    }
+  }
+
+  gc() {
+    gc();
+  }
+
+  writeSnapshot(file, callback) {
+    return writeSnapshot(file, callback);
+  }
+
+  /**
+   * Writes a snapshot whenever `signal` (default SIGUSR2) arrives, like heapdump; emits
+   * `snapshot` with the file's path. Returns a function that removes the handler. Signals
+   * reach only the main thread.
+   */
+  snapshotOnSignal(signal = 'SIGUSR2', options = {}) {
+    if (!isMainThread) {
+      throw new Error('leakscope.snapshotOnSignal: signals reach only the main thread; call it there (a worker can use writeSnapshot())');
+    }
+    if (signal === 'SIGUSR1') {
+      throw new Error('leakscope.snapshotOnSignal: SIGUSR1 is Node\'s inspector signal; use SIGUSR2 or another signal');
+    }
+    const directory = options.directory ?? process.cwd();
+    const handler = () => {
+      try {
+        this.emit('snapshot', writeSnapshot(path.join(directory, heapdumpName())));
+      } catch (err) {
+        // Never take the process down for a diagnostic.
+        if (this.listenerCount('error')) this.emit('error', err);
+      }
+    };
+    process.on(signal, handler);
+    return () => process.removeListener(signal, handler);
+  }
+
+  takeSnapshot() {
+    return takeSnapshot();
+  }
+
+  takeSnapshotAsync() {
+    return takeSnapshotAsync();
+  }
+
+  readSnapshot(file) {
+    return readSnapshot(file);
+  }
+}
+
+const leakscope = new Leakscope();
+leakscope.Leakscope = Leakscope;
+leakscope.SnapshotParser = native.SnapshotParser;
+leakscope.HeapSnapshot = native.HeapSnapshot;
+module.exports = leakscope;
