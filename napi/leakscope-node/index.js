@@ -17,6 +17,7 @@ const { isMainThread, threadId } = require('node:worker_threads');
 const native = loadAddon();
 
 const FULL_GC = perf.NODE_PERFORMANCE_GC_MAJOR;
+const FORCED_GC = perf.NODE_PERFORMANCE_GC_FLAGS_FORCED;
 /** Heap spaces that hold young objects: allocated since the last GC, not part of the baseline. */
 const YOUNG_SPACES = new Set(['new_space', 'new_large_object_space']);
 
@@ -34,6 +35,13 @@ function loadAddon() {
 }
 
 let gcFunction;
+/**
+ * The heap read right after each forced GC, while someone listens: GC entries arrive later,
+ * after code that may have allocated a lot, so a forced GC's stats use this exact reading.
+ */
+const forcedReadings = [];
+const MAX_FORCED_READINGS = 64;
+let recordForced = false;
 
 /**
  * A full, synchronous garbage collection, with or without --expose-gc.
@@ -55,7 +63,15 @@ function gc() {
     }
   }
   gcFunction();
+  if (recordForced) {
+    if (forcedReadings.length < MAX_FORCED_READINGS) forcedReadings.push(heapAfterGc());
+    // Node hands GC entries over on an unref'd native immediate, which waits for the next
+    // wake-up of an idle loop; a ref'd immediate is that wake-up, so `stats` comes promptly.
+    setImmediate(noop);
+  }
 }
+
+function noop() {}
 
 /** heapdump's file name: `heapdump-<seconds>.<microseconds>.heapsnapshot` (monotonic clock). */
 function heapdumpName() {
@@ -192,6 +208,7 @@ class Leakscope extends EventEmitter {
     if (this.#observer) return this;
     this.#observer = new PerformanceObserver((list) => this.#onGcEntries(list.getEntries()));
     this.#observer.observe({ entryTypes: ['gc'] });
+    recordForced = true;
     return this;
   }
 
@@ -201,6 +218,8 @@ class Leakscope extends EventEmitter {
       this.#observer.disconnect();
       this.#observer = null;
     }
+    recordForced = false;
+    forcedReadings.length = 0;
     return this;
   }
 
@@ -222,14 +241,16 @@ class Leakscope extends EventEmitter {
     let minor = 0;
     const full = [];
     for (const entry of entries) {
-      if ((entry.detail ? entry.detail.kind : entry.kind) === FULL_GC) full.push(entry);
+      const { kind, flags } = entry.detail ?? entry;
+      if (kind === FULL_GC) full.push({ entry, forced: (flags & FORCED_GC) !== 0 });
       else minor += 1;
     }
     if (minor) this.#monitor.recordMinor(minor);
     if (full.length === 0) return;
-    const heap = heapAfterGc();
+    const now = heapAfterGc();
     const rss = process.memoryUsage.rss();
-    for (const entry of full) {
+    for (const { entry, forced } of full) {
+      const heap = (forced && forcedReadings.shift()) || now;
       const outcome = this.#monitor.recordFull({
         timeMs: performance.timeOrigin + entry.startTime + entry.duration,
         usedHeapSize: heap.baseline,

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread::{self, JoinHandle};
 
+use leakscope_graph::NodeType;
 use leakscope_snapshot::{ReadOptions, Snapshot};
 use napi::bindgen_prelude::AsyncTask;
 use napi::{Env, Error, Result, Task};
@@ -171,6 +172,18 @@ impl HeapSnapshot {
     #[napi(getter)]
     pub fn json_bytes(&self) -> f64 {
         self.inner.json_bytes as f64
+    }
+
+    /// How many JavaScript objects made by the constructor (or class) `name` the snapshot holds.
+    #[napi]
+    pub fn count_objects(&self, name: String) -> u32 {
+        let g = &self.inner.graph;
+        let Some(id) = g.strings().find(&name) else { return 0 };
+        let n = g
+            .nodes()
+            .filter(|&n| g.node_type(n) == NodeType::OBJECT && g.node_name_id(n) == id)
+            .count();
+        u32::try_from(n).unwrap_or(u32::MAX)
     }
 
     /// The largest id of a V8 heap object (odd ids): objects allocated later get larger ids.
