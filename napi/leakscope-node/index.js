@@ -36,12 +36,12 @@ function loadAddon() {
 
 let gcFunction;
 /**
- * The heap read right after each forced GC, while someone listens: GC entries arrive later,
- * after code that may have allocated a lot, so a forced GC's stats use this exact reading.
+ * One queue per observing monitor: the heap read right after each forced GC. GC entries
+ * arrive later, after code that may have allocated a lot, so a forced GC's stats use this
+ * exact reading.
  */
-const forcedReadings = [];
+const forcedReadingQueues = new Set();
 const MAX_FORCED_READINGS = 64;
-let recordForced = false;
 
 /**
  * A full, synchronous garbage collection, with or without --expose-gc.
@@ -63,8 +63,9 @@ function gc() {
     }
   }
   gcFunction();
-  if (recordForced) {
-    if (forcedReadings.length < MAX_FORCED_READINGS) forcedReadings.push(heapAfterGc());
+  if (forcedReadingQueues.size) {
+    const reading = heapAfterGc();
+    for (const queue of forcedReadingQueues) if (queue.length < MAX_FORCED_READINGS) queue.push(reading);
     // Node hands GC entries over on an unref'd native immediate, which waits for the next
     // wake-up of an idle loop; a ref'd immediate is that wake-up, so `stats` comes promptly.
     setImmediate(noop);
@@ -107,20 +108,19 @@ function writeSnapshot(file, callback) {
 }
 
 /**
- * Drains a heap snapshot stream into a parser while V8 serialises it. On every Node version we
- * support, `getHeapSnapshot()` serialises synchronously inside the first read, so this returns
- * with all the JSON pushed; if a future Node streams lazily, say so rather than parse half.
+ * Pushes a heap snapshot of this isolate into `parser`. On every Node we support,
+ * `getHeapSnapshot()` serialises synchronously inside the first read, so the JSON is all
+ * pushed when this returns `null`. If a Node ever streams lazily, the stream is returned with
+ * the rest still to come. (Reading synchronously also matters on Node 18, where waiting for the
+ * stream's events does not keep the event loop alive.)
  */
-function drainSnapshot(parser) {
+function pushSnapshot(parser) {
   const stream = v8.getHeapSnapshot();
   let chunk;
   // 64 KiB reads hand over V8's own chunks without concatenating them.
   while ((chunk = stream.read(65536)) !== null) parser.push(chunk);
   const state = stream._readableState;
-  if (state && !state.ended) {
-    stream.destroy();
-    throw new Error('leakscope: this Node streams heap snapshots lazily; use takeSnapshotAsync()');
-  }
+  return state && !state.ended ? stream : null;
 }
 
 /**
@@ -129,19 +129,23 @@ function drainSnapshot(parser) {
  */
 function takeSnapshot() {
   const parser = new native.SnapshotParser();
-  drainSnapshot(parser);
+  const rest = pushSnapshot(parser);
+  if (rest) {
+    rest.destroy();
+    throw new Error('leakscope.takeSnapshot: this Node streams heap snapshots lazily; use takeSnapshotAsync()');
+  }
   return parser.finishSync();
 }
 
 /**
  * Takes a heap snapshot of this isolate; the promise resolves when Rust has parsed it. The
  * isolate pauses only while V8 takes and serialises the snapshot (that part cannot be avoided:
- * V8 walks the heap on its own thread); parsing runs off the event loop.
+ * V8 walks the heap on the isolate's thread); parsing runs on a thread of its own.
  */
 async function takeSnapshotAsync() {
   const parser = new native.SnapshotParser();
-  const stream = v8.getHeapSnapshot();
-  for await (const chunk of stream) parser.push(chunk);
+  const rest = pushSnapshot(parser);
+  if (rest) for await (const chunk of rest) parser.push(chunk);
   return parser.finish();
 }
 
@@ -189,6 +193,7 @@ function leakEvent(report) {
 class Leakscope extends EventEmitter {
   #monitor;
   #observer = null;
+  #forcedReadings = [];
 
   constructor() {
     super();
@@ -208,7 +213,7 @@ class Leakscope extends EventEmitter {
     if (this.#observer) return this;
     this.#observer = new PerformanceObserver((list) => this.#onGcEntries(list.getEntries()));
     this.#observer.observe({ entryTypes: ['gc'] });
-    recordForced = true;
+    forcedReadingQueues.add(this.#forcedReadings);
     return this;
   }
 
@@ -218,8 +223,8 @@ class Leakscope extends EventEmitter {
       this.#observer.disconnect();
       this.#observer = null;
     }
-    recordForced = false;
-    forcedReadings.length = 0;
+    forcedReadingQueues.delete(this.#forcedReadings);
+    this.#forcedReadings.length = 0;
     return this;
   }
 
@@ -250,7 +255,7 @@ class Leakscope extends EventEmitter {
     const now = heapAfterGc();
     const rss = process.memoryUsage.rss();
     for (const { entry, forced } of full) {
-      const heap = (forced && forcedReadings.shift()) || now;
+      const heap = (forced && this.#forcedReadings.shift()) || now;
       const outcome = this.#monitor.recordFull({
         timeMs: performance.timeOrigin + entry.startTime + entry.duration,
         usedHeapSize: heap.baseline,

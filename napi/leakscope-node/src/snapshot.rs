@@ -97,7 +97,19 @@ fn join(worker: Parse) -> Result<Snapshot> {
     worker
         .join()
         .map_err(|_| Error::from_reason("the snapshot parser crashed (a leakscope bug)"))?
-        .map_err(|e| Error::from_reason(format!("cannot read the heap snapshot: {e}")))
+        .map_err(|e| Error::from_reason(format!("cannot read the heap snapshot: {}", chain(&e))))
+}
+
+/// An error with its causes, `outer: inner: …`, as the command line prints them.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// Where a snapshot comes from, for the background task.
@@ -119,7 +131,11 @@ impl Task for JoinParse {
         match std::mem::replace(&mut self.0, Source::File(PathBuf::new())) {
             Source::Thread(worker) => join(worker),
             Source::File(path) => ReadOptions::new().open(&path).map_err(|e| {
-                Error::from_reason(format!("cannot read heap snapshot {}: {e}", path.display()))
+                Error::from_reason(match e {
+                    // It names the file already.
+                    leakscope_snapshot::Error::Open { .. } => chain(&e),
+                    _ => format!("cannot read heap snapshot {}: {}", path.display(), chain(&e)),
+                })
             }),
         }
     }
