@@ -73,6 +73,11 @@ declare namespace leakscope {
     minBytesPerHour?: number;
     /** Significance of the rank test (default 0.01). */
     alpha?: number;
+    /**
+     * While a `leak` listener is attached, force a full GC when V8 ran none for this long
+     * (default 5; paced to at most about 1 % of the time; 0 for never).
+     */
+    gcEverySeconds?: number;
   }
 
   interface SignalOptions {

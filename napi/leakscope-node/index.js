@@ -44,6 +44,15 @@ const forcedReadingQueues = new Set();
 const MAX_FORCED_READINGS = 64;
 
 /**
+ * While someone listens to `leak`, a full GC is forced when V8 has run none for this long:
+ * baselines only come from full GCs, and V8 may run none for minutes in a process whose
+ * garbage dies young. Never more often than every GC_BUDGET pauses (about 1 % of the time).
+ */
+const DEFAULT_GC_EVERY_S = 5;
+const GC_BUDGET = 100;
+const PAUSES_KEPT = 9;
+
+/**
  * A full, synchronous garbage collection, with or without --expose-gc.
  *
  * Without the flag, V8 still makes `gc` available to contexts created while --expose-gc is set:
@@ -194,17 +203,26 @@ class Leakscope extends EventEmitter {
   #monitor;
   #observer = null;
   #forcedReadings = [];
+  #gcEveryS = DEFAULT_GC_EVERY_S;
+  #sampler = null;
+  /** performance.now() at the end of the last full GC seen. */
+  #lastFullGc = performance.now();
+  /** The last few forced GCs' pauses, in ms. */
+  #forcedPauses = [];
 
   constructor() {
     super();
     this.#monitor = new native.GcMonitor();
     this.on('newListener', (event) => {
       if (event === 'stats' || event === 'leak') this.start();
+      // The listener is added after this event: schedule once it is there.
+      if (event === 'leak') queueMicrotask(() => this.#scheduleSample());
     });
     this.on('removeListener', (event) => {
       if ((event === 'stats' || event === 'leak') && this.listenerCount('stats') + this.listenerCount('leak') === 0) {
         this.stop();
       }
+      if (event === 'leak' && this.listenerCount('leak') === 0) this.#stopSampling();
     });
   }
 
@@ -214,6 +232,7 @@ class Leakscope extends EventEmitter {
     this.#observer = new PerformanceObserver((list) => this.#onGcEntries(list.getEntries()));
     this.#observer.observe({ entryTypes: ['gc'] });
     forcedReadingQueues.add(this.#forcedReadings);
+    this.#scheduleSample();
     return this;
   }
 
@@ -225,16 +244,49 @@ class Leakscope extends EventEmitter {
     }
     forcedReadingQueues.delete(this.#forcedReadings);
     this.#forcedReadings.length = 0;
+    this.#stopSampling();
     return this;
   }
 
   /**
    * Changes what counts as a leak (windowSeconds, minSamples, minSpanSeconds,
-   * minBytesPerHour, alpha) and starts the statistics afresh.
+   * minBytesPerHour, alpha) and how often a full GC may be forced for a baseline
+   * (gcEverySeconds, 0 for never), and starts the statistics afresh.
    */
   configure(options = {}) {
-    this.#monitor = new native.GcMonitor(options);
+    const { gcEverySeconds = DEFAULT_GC_EVERY_S, ...leak } = options;
+    if (typeof gcEverySeconds !== 'number' || !(gcEverySeconds >= 0) || !Number.isFinite(gcEverySeconds)) {
+      throw new TypeError(`leakscope.configure: gcEverySeconds must be a number of seconds (0 for never), got ${gcEverySeconds}`);
+    }
+    this.#monitor = new native.GcMonitor(leak);
+    this.#gcEveryS = gcEverySeconds;
+    this.#stopSampling();
+    this.#scheduleSample();
     return this;
+  }
+
+  /** Forces a full GC when none happened for a while, while someone listens to `leak`. */
+  #scheduleSample() {
+    if (this.#sampler || !this.#observer || this.#gcEveryS === 0 || this.listenerCount('leak') === 0) return;
+    const pauses = [...this.#forcedPauses].sort((a, b) => a - b);
+    const budgetMs = pauses.length ? GC_BUDGET * pauses[pauses.length >> 1] : 0;
+    const everyMs = Math.max(this.#gcEveryS * 1000, budgetMs);
+    const dueIn = this.#lastFullGc + everyMs - performance.now();
+    this.#sampler = setTimeout(() => {
+      this.#sampler = null;
+      if (performance.now() - this.#lastFullGc >= everyMs - 1) {
+        gc();
+        // Its entry arrives later; do not count from the GC before it meanwhile.
+        this.#lastFullGc = performance.now();
+      }
+      this.#scheduleSample();
+    }, Math.max(0, dueIn));
+    this.#sampler.unref();
+  }
+
+  #stopSampling() {
+    clearTimeout(this.#sampler);
+    this.#sampler = null;
   }
 
   /** The leak statistic's current verdict over its window, with its reason. */
@@ -255,6 +307,11 @@ class Leakscope extends EventEmitter {
     const now = heapAfterGc();
     const rss = process.memoryUsage.rss();
     for (const { entry, forced } of full) {
+      this.#lastFullGc = Math.max(this.#lastFullGc, entry.startTime + entry.duration);
+      if (forced) {
+        this.#forcedPauses.push(entry.duration);
+        if (this.#forcedPauses.length > PAUSES_KEPT) this.#forcedPauses.shift();
+      }
       const heap = (forced && this.#forcedReadings.shift()) || now;
       const outcome = this.#monitor.recordFull({
         timeMs: performance.timeOrigin + entry.startTime + entry.duration,
@@ -297,6 +354,7 @@ class Leakscope extends EventEmitter {
       } catch (err) {
         // Never take the process down for a diagnostic.
         if (this.listenerCount('error')) this.emit('error', err);
+        else process.emitWarning(err.message, 'LeakscopeWarning');
       }
     };
     process.on(signal, handler);

@@ -108,6 +108,27 @@ test('snapshotOnSignal() writes a snapshot when SIGUSR2 arrives, and not before'
   assert.equal((await leakscope.readSnapshot(file)).countObjects('SignalPlanted'), 555);
 });
 
+test('a snapshot on signal that cannot be written is a warning, not a crash', async (t) => {
+  const missing = join(scratch(t), 'missing');
+  const script = `
+    const l = require(${packagePath});
+    l.snapshotOnSignal('SIGUSR2', { directory: ${JSON.stringify(missing)} });
+    const keep = setInterval(() => {}, 1000);
+    process.on('warning', () => setTimeout(() => {
+      console.log(JSON.stringify({ alive: true }));
+      clearInterval(keep);
+    }, 50));
+    console.log(JSON.stringify({ ready: true }));`;
+  const r = await runNode(['-e', script], {
+    onLine: (line, child) => {
+      if (line.includes('"ready"')) child.kill('SIGUSR2');
+    },
+  });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.json, [{ ready: true }, { alive: true }]);
+  assert.match(r.stderr, /LeakscopeWarning: leakscope\.writeSnapshot: cannot write .*missing\/heapdump-/);
+});
+
 test('snapshotOnSignal() refuses SIGUSR1 and returns a remover', () => {
   assert.throws(() => leakscope.snapshotOnSignal('SIGUSR1'), /SIGUSR1 is Node's inspector signal/);
   const before = process.listenerCount('SIGUSR2');

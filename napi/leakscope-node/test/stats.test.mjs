@@ -135,7 +135,29 @@ test('listening does not keep the process alive', async () => {
   assert.ok(Date.now() - started < 15_000);
 });
 
+test('a leak listener forces a full GC when V8 runs none, paced by gcEverySeconds', async () => {
+  const script = (listen) => `
+    const l = require(${JSON.stringify(require.resolve('..'))});
+    let stats = 0;
+    l.configure({ gcEverySeconds: 1 });
+    l.on('stats', () => stats++);
+    ${listen}
+    setTimeout(() => console.log(JSON.stringify({ stats })), 3500);`;
+  const [withLeak, statsOnly] = await Promise.all([
+    runNode(['-e', script("l.on('leak', () => {});")]),
+    runNode(['-e', script('')]),
+  ]);
+  assert.equal(withLeak.code, 0, withLeak.stderr);
+  assert.equal(statsOnly.code, 0, statsOnly.stderr);
+  // An idle process: V8 runs no full GC of its own in 3.5 s; the sampler runs one a second,
+  // or less often when 100 pauses take longer than that.
+  assert.ok(withLeak.json[0].stats >= 2 && withLeak.json[0].stats <= 4, JSON.stringify(withLeak.json));
+  // memwatch's semantics for `stats` alone: nothing forced.
+  assert.equal(statsOnly.json[0].stats, 0);
+});
+
 test('configure() checks its options', () => {
+  assert.throws(() => leakscope.configure({ gcEverySeconds: -1 }), /gcEverySeconds must be a number of seconds \(0 for never\), got -1/);
   assert.throws(() => leakscope.configure({ windowSeconds: -5 }), /windowSeconds must be a positive number, got -5/);
   assert.throws(() => leakscope.configure({ alpha: 2 }), /alpha must be between 0 and 1/);
   assert.throws(() => leakscope.configure({ minSamples: 1 }), /minSamples must be at least 3/);
