@@ -34,6 +34,8 @@ declare namespace leakscope {
 
   /** The `leak` event: the post-GC baseline rises steadily (Theil–Sen slope, Mann–Kendall test). */
   interface Leak {
+    /** What grows: the V8 heap, or memory held outside it by JavaScript objects (Buffers…). */
+    what: 'heap' | 'external';
     /** The first baseline of the window the decision used. */
     start: Date;
     /** The last one. */
@@ -53,6 +55,7 @@ declare namespace leakscope {
 
   /** The leak statistic's current verdict, whether or not it fired. */
   interface Trend {
+    what: 'heap' | 'external';
     verdict: 'leak' | 'no-leak' | 'inconclusive';
     samples: number;
     span_s: number;
@@ -127,8 +130,8 @@ declare namespace leakscope {
     stop(): this;
     /** Changes what counts as a leak and starts the statistics afresh. */
     configure(options?: LeakOptions): this;
-    /** The leak statistic's current verdict and reason. */
-    trend(): Trend;
+    /** The leak statistic's current verdict and reason for the heap (default) or external memory. */
+    trend(what?: 'heap' | 'external'): Trend;
 
     /** A full, synchronous GC, without --expose-gc. */
     gc(): void;

@@ -182,6 +182,7 @@ function heapAfterGc() {
 
 function leakEvent(report) {
   return {
+    what: report.what,
     start: new Date(report.startMs),
     end: new Date(report.endMs),
     growth: report.growth,
@@ -289,9 +290,9 @@ class Leakscope extends EventEmitter {
     this.#sampler = null;
   }
 
-  /** The leak statistic's current verdict over its window, with its reason. */
-  trend() {
-    return this.#monitor.trend();
+  /** The leak statistic's current verdict over the window of `what` ('heap' or 'external'). */
+  trend(what = 'heap') {
+    return this.#monitor.trend(what);
   }
 
   #onGcEntries(entries) {
@@ -323,7 +324,7 @@ class Leakscope extends EventEmitter {
       });
       outcome.stats.used_heap_size = heap.used;
       this.emit('stats', outcome.stats);
-      if (outcome.leak) this.emit('leak', leakEvent(outcome.leak));
+      for (const leak of outcome.leaks) this.emit('leak', leakEvent(leak));
     }
   }
 

@@ -68,6 +68,9 @@ pub struct Stats {
 #[napi(object)]
 #[derive(Debug)]
 pub struct LeakReport {
+    /// What grows: `heap` (the V8 heap) or `external` (Buffers and other memory held by
+    /// JavaScript objects outside the heap).
+    pub what: String,
     /// The first baseline of the window, ms since the epoch.
     pub start_ms: f64,
     /// The last baseline of the window.
@@ -88,18 +91,20 @@ pub struct LeakReport {
     pub baseline_end: f64,
 }
 
-/// What a full GC produced: the `stats` event, and a `leak` event when the window says so.
+/// What a full GC produced: the `stats` event, and `leak` events when a window says so.
 #[napi(object)]
 #[derive(Debug)]
 pub struct FullGcOutcome {
     pub stats: Stats,
-    pub leak: Option<LeakReport>,
+    pub leaks: Vec<LeakReport>,
 }
 
 /// The current verdict over the window, for `leakscope.trend()`.
 #[napi(object)]
 #[derive(Debug)]
 pub struct TrendReport {
+    /// `heap` or `external`.
+    pub what: String,
     /// `leak`, `no-leak` or `inconclusive`.
     pub verdict: String,
     pub samples: u32,
@@ -132,9 +137,11 @@ pub struct LeakOptions {
 #[derive(Debug)]
 pub struct GcMonitor {
     stats: MemwatchStats,
-    /// `(seconds, bytes)`: post-full-GC `used_heap_size` over the window.
-    window: VecDeque<(f64, f64)>,
-    window_s: f64,
+    /// Post-full-GC heap in use (the baseline).
+    heap: Window,
+    /// Post-full-GC memory held outside the heap by JavaScript objects (Buffers…): a leak of
+    /// Buffers barely moves the heap.
+    external: Window,
     trend: TrendOptions,
 }
 
@@ -168,7 +175,12 @@ impl GcMonitor {
             }
             trend.alpha = a;
         }
-        Ok(Self { stats: MemwatchStats::new(), window: VecDeque::new(), window_s, trend })
+        Ok(Self {
+            stats: MemwatchStats::new(),
+            heap: Window::new("heap", window_s),
+            external: Window::new("external", window_s),
+            trend,
+        })
     }
 
     /// Counts `count` GCs that were not full (scavenges, incremental marking steps).
@@ -179,8 +191,9 @@ impl GcMonitor {
         }
     }
 
-    /// Records a full GC: updates the statistics and decides about a leak. After a leak is
-    /// reported the window starts again, so each `leak` event covers fresh evidence.
+    /// Records a full GC: updates the statistics and decides about a leak of the heap and of
+    /// external memory. After a leak is reported its window starts again, so each `leak`
+    /// event covers fresh evidence.
     #[napi]
     pub fn record_full(&mut self, gc: FullGc) -> FullGcOutcome {
         let used = bytes(gc.used_heap_size);
@@ -200,51 +213,92 @@ impl GcMonitor {
             rss: gc.rss,
             gc_duration_ms: gc.gc_duration_ms,
         };
-
-        let t = gc.time_ms / 1000.0;
-        self.window.push_back((t, used as f64));
-        while self.window.len() > MAX_WINDOW_SAMPLES
-            || self.window.front().is_some_and(|&(t0, _)| t - t0 > self.window_s)
-        {
-            self.window.pop_front();
-        }
-        let a = self.assess();
-        let leak = (a.verdict == Verdict::Leak).then(|| {
-            let start_ms = self.window.front().map_or(gc.time_ms, |s| s.0 * 1000.0);
-            // Keep the last baseline as the start of the next window.
-            self.window.drain(..self.window.len().saturating_sub(1));
-            LeakReport {
-                start_ms,
-                end_ms: gc.time_ms,
-                growth: a.baseline_end - a.baseline_start,
-                growth_bytes_per_hour: a.slope_bytes_per_hour,
-                confidence: a.confidence,
-                reason: a.reason,
-                samples: u32::try_from(a.samples).unwrap_or(u32::MAX),
-                baseline_start: a.baseline_start,
-                baseline_end: a.baseline_end,
-            }
-        });
-        FullGcOutcome { stats, leak }
+        let leaks = [
+            self.heap.push(gc.time_ms, used as f64, &self.trend),
+            self.external.push(gc.time_ms, bytes(gc.external) as f64, &self.trend),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        FullGcOutcome { stats, leaks }
     }
 
-    /// The verdict over the current window, whether or not it is a leak.
+    /// The verdict over the current window of `what` (`heap`, the default, or `external`),
+    /// whether or not it is a leak.
+    ///
+    /// # Errors
+    /// When `what` is neither.
     #[napi]
-    pub fn trend(&self) -> TrendReport {
-        let a = self.assess();
-        TrendReport {
+    pub fn trend(&self, what: Option<String>) -> Result<TrendReport> {
+        let window = match what.as_deref() {
+            None | Some("heap") => &self.heap,
+            Some("external") => &self.external,
+            Some(other) => {
+                return Err(Error::from_reason(format!(
+                    "trend() takes 'heap' or 'external', got {other:?}"
+                )));
+            }
+        };
+        let a = window.assess(&self.trend);
+        Ok(TrendReport {
+            what: window.what.to_owned(),
             verdict: a.verdict.as_str().to_owned(),
             samples: u32::try_from(a.samples).unwrap_or(u32::MAX),
             span_s: a.span_s,
             growth_bytes_per_hour: a.slope_bytes_per_hour,
             confidence: a.confidence,
             reason: a.reason,
-        }
+        })
+    }
+}
+
+/// Baselines of one series over a sliding window, and the leak decision over them.
+#[derive(Debug)]
+struct Window {
+    what: &'static str,
+    /// `(seconds, bytes)`, oldest first.
+    samples: VecDeque<(f64, f64)>,
+    span_s: f64,
+}
+
+impl Window {
+    fn new(what: &'static str, span_s: f64) -> Self {
+        Self { what, samples: VecDeque::new(), span_s }
     }
 
-    fn assess(&self) -> Assessment {
-        let samples: Vec<(f64, f64)> = self.window.iter().copied().collect();
-        assess(&samples, &self.trend)
+    /// Adds a baseline taken at `time_ms` (since the epoch); a report when it makes a leak.
+    fn push(&mut self, time_ms: f64, value: f64, trend: &TrendOptions) -> Option<LeakReport> {
+        let t = time_ms / 1000.0;
+        self.samples.push_back((t, value));
+        while self.samples.len() > MAX_WINDOW_SAMPLES
+            || self.samples.front().is_some_and(|&(t0, _)| t - t0 > self.span_s)
+        {
+            self.samples.pop_front();
+        }
+        let a = self.assess(trend);
+        if a.verdict != Verdict::Leak {
+            return None;
+        }
+        let start_ms = self.samples.front().map_or(time_ms, |s| s.0 * 1000.0);
+        // Keep the last baseline as the start of the next window.
+        self.samples.drain(..self.samples.len().saturating_sub(1));
+        Some(LeakReport {
+            what: self.what.to_owned(),
+            start_ms,
+            end_ms: time_ms,
+            growth: a.baseline_end - a.baseline_start,
+            growth_bytes_per_hour: a.slope_bytes_per_hour,
+            confidence: a.confidence,
+            reason: a.reason,
+            samples: u32::try_from(a.samples).unwrap_or(u32::MAX),
+            baseline_start: a.baseline_start,
+            baseline_end: a.baseline_end,
+        })
+    }
+
+    fn assess(&self, trend: &TrendOptions) -> Assessment {
+        let samples: Vec<(f64, f64)> = self.samples.iter().copied().collect();
+        assess(&samples, trend)
     }
 }
 

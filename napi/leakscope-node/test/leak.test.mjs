@@ -20,8 +20,9 @@ describe('leak event', { concurrency: true }, () => {
     const l = leak.leak;
     assert.deepEqual(
       Object.keys(l).sort(),
-      ['baseline_end', 'baseline_start', 'confidence', 'end', 'growth', 'growth_bytes_per_hour', 'reason', 'samples', 'start'].sort(),
+      ['baseline_end', 'baseline_start', 'confidence', 'end', 'growth', 'growth_bytes_per_hour', 'reason', 'samples', 'start', 'what'].sort(),
     );
+    assert.equal(l.what, 'heap');
     // Dates, serialised: the window of baselines the decision used.
     const span = (Date.parse(l.end) - Date.parse(l.start)) / 1000;
     assert.ok(span >= 30 && span < LIMIT_S, `window of ${span} s`);
@@ -35,6 +36,20 @@ describe('leak event', { concurrency: true }, () => {
     const stats = r.json.filter((e) => e.event === 'stats').map((e) => e.stats);
     assert.ok(stats.length >= 6, `${stats.length} full GCs`);
     assert.ok(stats.at(-1).current_base - stats[0].current_base > 20e6);
+  });
+
+  test('fires for 1 MB/s of leaked Buffers, which barely move the heap, as external memory', async () => {
+    const r = await runNode([fixture('workload.js'), 'buffers', String(LIMIT_S), '--exit-on-leak=external'], {
+      timeoutMs: (LIMIT_S + 30) * 1000,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const leak = r.json.find((e) => e.event === 'leak' && e.leak.what === 'external');
+    assert.ok(leak, `no external leak event in ${LIMIT_S} s; last: ${JSON.stringify(r.json.at(-1))}`);
+    const l = leak.leak;
+    assert.ok(l.growth_bytes_per_hour > 3.0e9 && l.growth_bytes_per_hour < 4.5e9, `${l.growth_bytes_per_hour}`);
+    assert.match(l.reason, /GB\/hour, steady/);
+    const stats = r.json.filter((e) => e.event === 'stats').map((e) => e.stats);
+    assert.ok(stats.at(-1).external - stats[0].external > 20e6, 'external memory grew');
   });
 
   test('does not fire for a 20 MB cache that fills and levels off', async () => {

@@ -54,5 +54,5 @@ test('the classes and event payloads are declared with the fields the module pro
   });
   assert.deepEqual(members('interface', 'Stats').sort(), Object.keys(stats).sort());
   // The Leak payload's fields are the Rust report's; the leak test checks the live event.
-  assert.deepEqual(members('interface', 'Leak').sort(), ['baseline_end', 'baseline_start', 'confidence', 'end', 'growth', 'growth_bytes_per_hour', 'reason', 'samples', 'start']);
+  assert.deepEqual(members('interface', 'Leak').sort(), ['baseline_end', 'baseline_start', 'confidence', 'end', 'growth', 'growth_bytes_per_hour', 'reason', 'samples', 'start', 'what']);
 });
