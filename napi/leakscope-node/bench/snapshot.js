@@ -2,11 +2,12 @@
 // What an in-process HeapDiff costs, the way memwatch's was measured: a heap of N objects
 // (default 1 M `{i, next}` in one array), then a snapshot streamed into the Rust parser.
 //
-//   node bench/snapshot.js [N] [sync|async|memwatch]
+//   [SHAPE=array|list] node bench/snapshot.js [N] [sync|async|pair|memwatch]
 //
 // Prints one JSON line: the event-loop pause (the longest gap of a 1 ms timer, and the time
 // spent inside the synchronous call), the time until the parsed snapshot is in hand, and the
-// process's peak RSS (VmHWM). `memwatch` times `new HeapDiff()` + `end()` of the module named
+// process's peak RSS (VmHWM). `pair` takes two snapshots and times the second (HeapDiff's
+// end() before the diff itself; the pause is the second snapshot's). `memwatch` times `new HeapDiff()` + `end()` of the module named
 // by MEMWATCH (e.g. @airbnb/node-memwatch) for comparison. Build with `npm run build` first.
 const fs = require('node:fs');
 
@@ -18,8 +19,17 @@ function peakRssMb() {
   return m ? Math.round(Number(m[1]) / 1024) : null;
 }
 
-globalThis.heap = [];
-for (let i = 0; i < n; i++) globalThis.heap.push({ i, next: null });
+// SHAPE=list: the same objects as one linked list (memwatch's recursive HeapDiff overflows
+// its stack past about 60 k of them).
+const shape = process.env.SHAPE ?? 'array';
+if (shape === 'list') {
+  let head = null;
+  for (let i = 0; i < n; i++) head = { i, next: head };
+  globalThis.heap = head;
+} else {
+  globalThis.heap = [];
+  for (let i = 0; i < n; i++) globalThis.heap.push({ i, next: null });
+}
 const rssBefore = peakRssMb();
 
 let last = performance.now();
@@ -35,7 +45,7 @@ async function run() {
   last = performance.now();
   maxGap = 0;
   const t0 = performance.now();
-  const result = { n, mode, node: process.version };
+  const result = { n, shape, mode, node: process.version };
   if (mode === 'memwatch') {
     const memwatch = require(process.env.MEMWATCH ?? '@airbnb/node-memwatch');
     const hd = new memwatch.HeapDiff();
@@ -47,7 +57,20 @@ async function run() {
   } else {
     const leakscope = require('..');
     let snap;
-    if (mode === 'sync') {
+    if (mode === 'pair') {
+      // What HeapDiff's end() will cost before its diff: a second snapshot while the first
+      // is held, parsed, in Rust.
+      globalThis.first = await leakscope.takeSnapshotAsync();
+      result.first_ms = Math.round(performance.now() - t0);
+      await new Promise((r) => setTimeout(r, 20));
+      last = performance.now();
+      maxGap = 0;
+      const t1 = performance.now();
+      const pending = leakscope.takeSnapshotAsync();
+      result.sync_call_ms = Math.round(performance.now() - t1);
+      snap = await pending;
+      result.end_ms = Math.round(performance.now() - t1);
+    } else if (mode === 'sync') {
       snap = leakscope.takeSnapshot();
     } else {
       const pending = leakscope.takeSnapshotAsync();
