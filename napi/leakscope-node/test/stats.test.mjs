@@ -163,7 +163,10 @@ test('configure() checks its options', () => {
   assert.throws(() => leakscope.configure({ minSamples: 1 }), /minSamples must be at least 3/);
   leakscope.configure({ minSpanSeconds: 20 });
   const trend = leakscope.trend();
+  assert.equal(trend.what, 'heap');
   assert.equal(trend.verdict, 'inconclusive');
   assert.match(trend.reason, /need 6 over 20 s/);
+  assert.equal(leakscope.trend('external').what, 'external');
+  assert.throws(() => leakscope.trend('rss'), /trend\(\) takes 'heap' or 'external', got "rss"/);
   leakscope.configure();
 });
