@@ -88,6 +88,16 @@ declare namespace leakscope {
     directory?: string;
   }
 
+  /** One class of the census (DevTools' Summary view, `leakscope summary --json`). */
+  interface ClassSummary {
+    class: string;
+    count: number;
+    shallow_size: number;
+    retained_size: number;
+    /** Steps from the user roots (`global` is 1); null when only system roots or weak refs hold it. */
+    distance: number | null;
+  }
+
   /** A heap snapshot parsed in Rust: a few columns per node, not JavaScript objects. */
   class HeapSnapshot {
     private constructor();
@@ -101,6 +111,8 @@ declare namespace leakscope {
     readonly maxObjectId: number;
     /** Objects made by the constructor or class `name`. */
     countObjects(name: string): number;
+    /** The class census, largest retained size first; computed off the event loop. */
+    summary(): Promise<ClassSummary[]>;
   }
 
   /** Parses snapshot JSON pushed in chunks, on a thread of its own. */

@@ -10,7 +10,8 @@
 //!   over a window of post-GC baselines;
 //! - [`snapshot::SnapshotParser`]: heap snapshot chunks pushed from JavaScript are parsed by
 //!   [`leakscope_snapshot`] on a thread of its own while they arrive, into a
-//!   [`snapshot::HeapSnapshot`] handle.
+//!   [`snapshot::HeapSnapshot`] handle, whose `summary()` is the census of
+//!   [`leakscope_graph::Analysis`] (`leakscope summary`), computed on the libuv thread pool.
 
 pub mod monitor;
 pub mod snapshot;

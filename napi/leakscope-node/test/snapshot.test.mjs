@@ -39,6 +39,24 @@ test('takeSnapshotAsync() resolves with the same snapshot, parsed off the event 
   globalThis.plantedAsync = null;
 });
 
+class SummaryPlanted {
+  constructor() {
+    this.payload = new Array(1250).fill(1.5);
+  }
+}
+
+test('summary() is the class census of leakscope summary, with exact retained sizes', async () => {
+  globalThis.summaryHolder = Array.from({ length: 1000 }, () => new SummaryPlanted());
+  const rows = await leakscope.takeSnapshot().summary();
+  globalThis.summaryHolder = null;
+  const row = rows.find((r) => r.class === 'SummaryPlanted');
+  // Each object: itself (map, properties, elements, one field: 32 bytes), its Array (32) and
+  // the array's 1250 doubles (16 + 10 000), which only it holds.
+  assert.deepEqual(row, { class: 'SummaryPlanted', count: 1000, shallow_size: 32_000, retained_size: 10_080_000, distance: 3 });
+  for (let i = 1; i < rows.length; i++) assert.ok(rows[i - 1].retained_size >= rows[i].retained_size, 'largest retained first');
+  assert.equal(rows.filter((r) => r.class === 'SummaryPlanted').length, 1);
+});
+
 test('writeSnapshot() writes a file that readSnapshot() and the chunked parser both read', async (t) => {
   const dir = scratch(t);
   globalThis.plantedFile = Array.from({ length: 4321 }, () => new PlantedFile());

@@ -48,6 +48,8 @@ test('the classes and event payloads are declared with the fields the module pro
   const snap = leakscope.takeSnapshot();
   for (const name of members('class', 'HeapSnapshot')) assert.ok(name in snap, `HeapSnapshot.${name}`);
   assert.deepEqual(members('interface', 'Trend').sort(), Object.keys(leakscope.trend()).sort());
+  const [row] = await snap.summary();
+  assert.deepEqual(members('interface', 'ClassSummary').sort(), Object.keys(row).sort());
   const stats = await new Promise((resolve) => {
     leakscope.once('stats', resolve);
     leakscope.gc();
