@@ -145,7 +145,7 @@ impl NodeBinary {
 
     /// The V8 version: from `v8::internal::Version` in the process's memory, else in the file,
     /// else from a version string in the file.
-    pub(crate) fn v8_version(&self, mem: &impl ReadMemory, bias: u64) -> Option<V8Version> {
+    pub(crate) fn v8_version(&self, mem: &(impl ReadMemory + ?Sized), bias: u64) -> Option<V8Version> {
         let read = |name: &str| -> Option<u32> {
             let sym = self.symbols.get(name)?;
             let v = mem

@@ -27,9 +27,9 @@ pub(crate) struct Page {
 
 /// The object index: every object found, sorted by address.
 #[derive(Debug)]
-pub(crate) struct Heap<'m, M: ReadMemory> {
-    pub mem: &'m M,
-    pub layout: &'m Layout,
+pub(crate) struct Heap<M: ReadMemory> {
+    pub mem: M,
+    pub layout: Layout,
     pub pages: Vec<Page>,
     /// Sorted addresses of every Map.
     pub maps: Vec<u64>,
@@ -66,9 +66,9 @@ impl Tagged {
     }
 }
 
-impl<'m, M: ReadMemory> Heap<'m, M> {
+impl<M: ReadMemory> Heap<M> {
     /// Finds pages, maps and objects.
-    pub(crate) fn scan(mem: &'m M, layout: &'m Layout, what: &str) -> Result<Self, Error> {
+    pub(crate) fn scan(mem: M, layout: Layout, what: &str) -> Result<Self, Error> {
         let mut heap = Self {
             mem,
             layout,
@@ -165,7 +165,7 @@ impl<'m, M: ReadMemory> Heap<'m, M> {
     }
 
     /// The words of a page's object area.
-    fn area(&self, page: &Page) -> &'m [u8] {
+    fn area(&self, page: &Page) -> &[u8] {
         let len = usize::try_from(page.area_end - page.area_start).unwrap_or(0);
         self.mem.bytes(page.area_start, len).unwrap_or_default()
     }
@@ -188,13 +188,15 @@ impl<'m, M: ReadMemory> Heap<'m, M> {
                 reason: format!("no meta map in {} V8 pages", self.pages.len()),
             });
         }
+        let mut maps = Vec::new();
         for page in &self.pages {
             for (i, w) in words(self.area(page)).enumerate() {
                 if metas.contains(&w) {
-                    self.maps.push(page.area_start + 8 * i as u64);
+                    maps.push(page.area_start + 8 * i as u64);
                 }
             }
         }
+        self.maps = maps;
         self.maps.sort_unstable();
         self.maps.dedup();
         self.map_types =
@@ -225,8 +227,9 @@ impl<'m, M: ReadMemory> Heap<'m, M> {
     }
 
     fn find_objects(&mut self) {
-        let pages = std::mem::take(&mut self.pages);
-        for page in &pages {
+        let (mut objects, mut object_maps, mut sizes) = (Vec::new(), Vec::new(), Vec::new());
+        let mut inexact = 0;
+        for page in &self.pages {
             let area = self.area(page);
             let mut i = 0usize;
             let n = area.len() / 8;
@@ -252,17 +255,18 @@ impl<'m, M: ReadMemory> Heap<'m, M> {
                     }
                     continue;
                 }
-                self.objects.push(addr);
-                self.object_maps.push(map);
-                self.sizes.push(size.map_or(0, |s| u32::try_from(s).unwrap_or(u32::MAX)));
+                objects.push(addr);
+                object_maps.push(map);
+                sizes.push(size.map_or(0, |s| u32::try_from(s).unwrap_or(u32::MAX)));
                 if let Some(s) = size {
                     i += (s / 8).saturating_sub(1) as usize;
                 } else {
-                    self.inexact_sizes += 1;
+                    inexact += 1;
                 }
             }
         }
-        self.pages = pages;
+        (self.objects, self.object_maps, self.sizes) = (objects, object_maps, sizes);
+        self.inexact_sizes = inexact;
         // Objects of unknown size end where the next one starts.
         for k in 0..self.objects.len() {
             if self.sizes[k] == 0 {
@@ -289,7 +293,7 @@ impl<'m, M: ReadMemory> Heap<'m, M> {
     /// unknown; `None` when the object cannot be there (a length that does not fit the page).
     #[allow(clippy::option_option)]
     fn object_size(&self, addr: u64, map: u32, ty: u16, area_end: u64) -> Option<Option<u64>> {
-        let l = self.layout;
+        let l = &self.layout;
         let t = &l.types;
         let map_addr = self.maps[map as usize];
         let words = u64::from(self.u8_at(map_addr + l.map_instance_size_in_words)?);
@@ -329,7 +333,7 @@ impl<'m, M: ReadMemory> Heap<'m, M> {
 
     /// Structural checks that rule out words that merely look like an object start.
     fn validate(&self, addr: u64, ty: u16) -> bool {
-        let l = self.layout;
+        let l = &self.layout;
         let t = &l.types;
         if t.is_js_object(ty) {
             let props_ok = match self.word(addr + l.properties).and_then(Tagged::decode) {
@@ -372,7 +376,7 @@ impl<'m, M: ReadMemory> Heap<'m, M> {
     }
 }
 
-fn is_filler<M: ReadMemory>(heap: &Heap<'_, M>, map: u32) -> bool {
+fn is_filler<M: ReadMemory>(heap: &Heap<M>, map: u32) -> bool {
     heap.map_types[map as usize] == heap.layout.facts.filler_type
 }
 

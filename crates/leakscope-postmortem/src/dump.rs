@@ -1,0 +1,455 @@
+//! [`Dump`]: a scanned heap from a core file or a live process, and what to ask it.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::binary::{NodeBinary, V8Version};
+use crate::core_file::CoreFile;
+use crate::error::Error;
+use crate::graph::DumpGraph;
+use crate::heap::Heap;
+use crate::layout::Layout;
+use crate::memory::ReadMemory;
+use crate::objects::{NAME_LIMIT, Value};
+
+/// Where a dump came from and what the scan found.
+#[derive(Clone, Debug)]
+pub struct DumpInfo {
+    /// The core file or `process PID`.
+    pub source: String,
+    /// The node binary whose metadata was used.
+    pub binary: PathBuf,
+    /// The dumped process, when known.
+    pub pid: Option<u32>,
+    /// V8's version.
+    pub v8_version: V8Version,
+    /// The main isolate's `Heap*`.
+    pub heap_pointer: u64,
+    /// V8 pages found (main heap and read-only space).
+    pub pages: usize,
+    /// Maps found.
+    pub maps: usize,
+    /// Objects found.
+    pub objects: usize,
+    /// Bytes of the objects found.
+    pub object_bytes: u64,
+}
+
+/// A V8 heap found in a process's memory.
+///
+/// Everything it reports is *present in memory* when the dump was taken: live objects, and
+/// garbage the collector had not yet reclaimed. A dump holds no mark bits to tell them apart.
+pub struct Dump {
+    heap: Heap<Box<dyn ReadMemory + Send + Sync>>,
+    info: DumpInfo,
+}
+
+impl std::fmt::Debug for Dump {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dump").field("info", &self.info).finish_non_exhaustive()
+    }
+}
+
+impl<T: ReadMemory + ?Sized> ReadMemory for Box<T> {
+    fn regions(&self) -> &[crate::memory::Region] {
+        (**self).regions()
+    }
+
+    fn bytes(&self, addr: u64, len: usize) -> Option<&[u8]> {
+        (**self).bytes(addr, len)
+    }
+}
+
+/// A value as `show` prints it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ValueView {
+    /// A small integer.
+    Smi(i64),
+    /// A heap number.
+    Number(f64),
+    /// A string (cut at 1024 characters) and its full length.
+    String(String, usize),
+    /// `undefined`, `null`, `true`, `false`.
+    Oddball(&'static str),
+    /// A heap object: address and class.
+    Object(u64, String),
+    /// Something that is not a tagged value.
+    Raw(u64),
+}
+
+/// One object as `show` prints it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ObjectView {
+    /// Its address.
+    pub address: u64,
+    /// Its class (constructor name, or V8's type for internals).
+    pub class: String,
+    /// V8's instance type name.
+    pub v8_type: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Named properties, in order.
+    pub properties: Vec<(String, ValueView)>,
+    /// `length` of an array.
+    pub length: Option<i64>,
+    /// Indexed elements (at most the first `max_elements`).
+    pub elements: Vec<(u64, ValueView)>,
+    /// Map and Set entries.
+    pub entries: Vec<(ValueView, Option<ValueView>)>,
+    /// For a function: its name and captured variables.
+    pub function: Option<(String, Vec<(String, ValueView)>)>,
+    /// For a string: its content.
+    pub string: Option<String>,
+}
+
+/// One group of `objects`: same class, same own property names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObjectGroup {
+    /// The constructor name.
+    pub class: String,
+    /// Own property names, sorted.
+    pub properties: Vec<String>,
+    /// Objects in the group.
+    pub count: u64,
+    /// Their shallow bytes.
+    pub size: u64,
+    /// The address of one of them.
+    pub example: u64,
+}
+
+impl Dump {
+    /// Opens a core file with the node binary at `binary`, or the executable the core names.
+    ///
+    /// # Errors
+    /// When the core or binary cannot be read, the binary is not the core's, or its V8 is not
+    /// supported.
+    pub fn open_core(path: &Path, binary: Option<&Path>) -> Result<Self, Error> {
+        let core = CoreFile::open(path)?;
+        let exe = core.executable().cloned();
+        let binary_path = match (binary, &exe) {
+            (Some(b), _) => b.to_owned(),
+            (None, Some(e)) => PathBuf::from(&e.path),
+            (None, None) => return Err(Error::NoExecutable),
+        };
+        let first_page = exe.and_then(|e| {
+            core.mapped_files()
+                .iter()
+                .filter(|f| f.path == e.path)
+                .map(|f| f.start.wrapping_sub(f.file_offset))
+                .min()
+        });
+        let pid = core.pid();
+        Self::from_memory(Box::new(core), first_page, &binary_path, path.display().to_string(), pid)
+    }
+
+    /// Scans any memory source with the node binary at `binary`.
+    ///
+    /// # Errors
+    /// As [`Dump::open_core`].
+    pub fn from_memory(
+        mem: Box<dyn ReadMemory + Send + Sync>,
+        exe_first_page: Option<u64>,
+        binary: &Path,
+        source: String,
+        pid: Option<u32>,
+    ) -> Result<Self, Error> {
+        let node = NodeBinary::open(binary)?;
+        let bias = node.load_bias(exe_first_page);
+        check_binary_matches(&node, &*mem, bias)?;
+        let version = node
+            .v8_version(&*mem, bias)
+            .ok_or_else(|| Error::UnknownVersion { binary: binary.to_owned() })?;
+        let layout = Layout::new(&node, version)?;
+        let heap = Heap::scan(mem, layout, &source)?;
+        check_layout(&heap)?;
+        let info = DumpInfo {
+            source,
+            binary: binary.to_owned(),
+            pid,
+            v8_version: version,
+            heap_pointer: heap.heap_pointer,
+            pages: heap.pages.len(),
+            maps: heap.maps.len(),
+            objects: heap.objects.len(),
+            object_bytes: heap.sizes.iter().map(|&s| u64::from(s)).sum(),
+        };
+        Ok(Self { heap, info })
+    }
+
+    /// What the scan found.
+    #[must_use]
+    pub fn info(&self) -> &DumpInfo {
+        &self.info
+    }
+
+    /// The heap as a graph shaped like a V8 heap snapshot.
+    ///
+    /// # Errors
+    /// When the graph fails its own consistency checks (a bug).
+    pub fn graph(&self) -> Result<DumpGraph, Error> {
+        Ok(self.heap.build_graph()?)
+    }
+
+    /// findjsobjects: JS objects grouped by constructor and own property names, largest
+    /// count first.
+    #[must_use]
+    pub fn object_groups(&self) -> Vec<ObjectGroup> {
+        let h = &self.heap;
+        let t = &h.layout.types;
+        // Per map: (class, sorted names), computed once; dictionary-mode maps per object.
+        let mut per_map: HashMap<u32, Option<(String, Vec<String>, bool)>> = HashMap::new();
+        let mut groups: HashMap<(String, Vec<String>), ObjectGroup> = HashMap::new();
+        for (k, &addr) in h.objects.iter().enumerate() {
+            let map = h.object_maps[k];
+            let entry = per_map.entry(map).or_insert_with(|| {
+                let ty = h.map_types[map as usize];
+                if !t.is_js_object(ty) || t.is_function(ty) || ty == t.js_bound_function {
+                    return None;
+                }
+                let info = h.map_info(h.maps[map as usize]);
+                let class = h.constructor_name(&info);
+                let mut names: Vec<String> = h.fields(&info).into_iter().map(|f| f.name).collect();
+                names.sort();
+                Some((class, names, info.dictionary))
+            });
+            let Some((class, names, dictionary)) = entry else { continue };
+            let names = if *dictionary {
+                let info = h.map_info(h.maps[map as usize]);
+                let mut n: Vec<String> =
+                    h.properties(addr, &info).into_iter().map(|(name, _)| name).collect();
+                n.sort();
+                n
+            } else {
+                names.clone()
+            };
+            let size = u64::from(h.sizes[k]);
+            groups
+                .entry((class.clone(), names))
+                .and_modify(|g| {
+                    g.count += 1;
+                    g.size += size;
+                })
+                .or_insert_with_key(|(class, names)| ObjectGroup {
+                    class: class.clone(),
+                    properties: names.clone(),
+                    count: 1,
+                    size,
+                    example: addr,
+                });
+        }
+        let mut out: Vec<ObjectGroup> = groups.into_values().collect();
+        out.sort_by(|a, b| {
+            b.count.cmp(&a.count).then_with(|| a.class.cmp(&b.class)).then(a.properties.cmp(&b.properties))
+        });
+        out
+    }
+
+    /// The addresses of every JS object whose constructor is `class`.
+    #[must_use]
+    pub fn instances(&self, class: &str) -> Vec<u64> {
+        let h = &self.heap;
+        let t = &h.layout.types;
+        let mut per_map: HashMap<u32, bool> = HashMap::new();
+        h.objects
+            .iter()
+            .zip(&h.object_maps)
+            .filter(|&(_, &map)| {
+                *per_map.entry(map).or_insert_with(|| {
+                    let ty = h.map_types[map as usize];
+                    t.is_js_object(ty)
+                        && !t.is_function(ty)
+                        && h.constructor_name(&h.map_info(h.maps[map as usize])) == class
+                })
+            })
+            .map(|(&addr, _)| addr)
+            .collect()
+    }
+
+    /// The class of the object at `addr`, if an object starts there.
+    #[must_use]
+    pub fn class_of(&self, addr: u64) -> Option<String> {
+        let h = &self.heap;
+        h.objects.binary_search(&addr).ok()?;
+        let map = h.map_of(addr)?;
+        let info = h.map_info(map);
+        let t = &h.layout.types;
+        let ty = info.instance_type;
+        Some(if t.is_function(ty) {
+            let name = h.function_name(addr);
+            if name.is_empty() { "(anonymous function)".to_owned() } else { format!("{name}()") }
+        } else if t.is_js_object(ty) {
+            h.constructor_name(&info)
+        } else if ty < h.layout.first_nonstring_type {
+            "(string)".to_owned()
+        } else {
+            format!("({})", h.layout.type_names.get(&ty).map_or("?", String::as_str))
+        })
+    }
+
+    fn view_value(&self, v: Value) -> ValueView {
+        let h = &self.heap;
+        match v {
+            Value::Smi(i) => ValueView::Smi(i),
+            Value::Raw(w) => ValueView::Raw(w),
+            Value::Object(a) => {
+                if let Some(name) = h.oddball(a) {
+                    return ValueView::Oddball(name);
+                }
+                match h.type_of(a) {
+                    Some(t) if t == h.layout.types.heap_number => {
+                        ValueView::Number(h.heap_number(a).unwrap_or(f64::NAN))
+                    }
+                    Some(t) if t < h.layout.first_nonstring_type => ValueView::String(
+                        h.string(a, NAME_LIMIT).unwrap_or_default(),
+                        usize::try_from(h.string_length(a).unwrap_or(0)).unwrap_or(0),
+                    ),
+                    _ => ValueView::Object(a, self.class_of(a).unwrap_or_else(|| "?".into())),
+                }
+            }
+        }
+    }
+
+    /// jsprint: the object at `addr`, with up to `max_elements` elements and entries.
+    #[must_use]
+    pub fn inspect(&self, addr: u64, max_elements: usize) -> Option<ObjectView> {
+        let h = &self.heap;
+        let k = h.objects.binary_search(&addr).ok()?;
+        let map = h.map_of(addr)?;
+        let info = h.map_info(map);
+        let t = &h.layout.types;
+        let ty = info.instance_type;
+        let mut view = ObjectView {
+            address: addr,
+            class: self.class_of(addr)?,
+            v8_type: h.layout.type_names.get(&ty).cloned().unwrap_or_else(|| ty.to_string()),
+            size: u64::from(h.sizes[k]),
+            properties: Vec::new(),
+            length: None,
+            elements: Vec::new(),
+            entries: Vec::new(),
+            function: None,
+            string: None,
+        };
+        if ty < h.layout.first_nonstring_type {
+            view.string = h.string(addr, usize::MAX >> 1);
+            return Some(view);
+        }
+        if !t.is_js_object(ty) {
+            return Some(view);
+        }
+        let properties = if ty == t.js_global_object {
+            h.global_cells(addr)
+                .into_iter()
+                .filter_map(|(name, cell)| Some((name, h.cell_value(cell)?)))
+                .collect()
+        } else {
+            h.properties(addr, &info)
+        };
+        view.properties = properties.into_iter().map(|(n, v)| (n, self.view_value(v))).collect();
+        if ty == t.js_array {
+            view.length = h.array_length(addr);
+        }
+        if t.is_function(ty) {
+            let vars = h
+                .value_at(addr + h.layout.function_context)
+                .and_then(|c| match c {
+                    Value::Object(c) => Some(h.context_variables(c)),
+                    _ => None,
+                })
+                .unwrap_or_default();
+            view.function = Some((
+                h.function_name(addr),
+                vars.into_iter().map(|(n, v)| (n, self.view_value(v))).collect(),
+            ));
+            return Some(view);
+        }
+        let elements = h.elements(addr, &info, max_elements);
+        let double = h.elements_store(addr).and_then(|s| h.type_of(s)) == Some(t.fixed_double_array);
+        view.elements = elements
+            .into_iter()
+            .map(|(i, v)| match (double, v) {
+                (true, Value::Raw(bits)) => (i, ValueView::Number(f64::from_bits(bits))),
+                _ => (i, self.view_value(v)),
+            })
+            .collect();
+        if ty == t.js_map || ty == t.js_set {
+            view.entries = h
+                .collection_entries(addr)
+                .into_iter()
+                .take(max_elements)
+                .map(|(k, v)| (self.view_value(k), v.map(|v| self.view_value(v))))
+                .collect();
+        }
+        Some(view)
+    }
+}
+
+/// Refuses a binary that is not the one that made the dump: V8's constants in the binary's
+/// data must read the same in the process's memory.
+fn check_binary_matches(node: &NodeBinary, mem: &dyn ReadMemory, bias: u64) -> Result<(), Error> {
+    let mut compared = 0;
+    for (name, sym) in node.v8dbg() {
+        let Some(file_value) = sym.file_value.filter(|_| !sym.in_bss) else { continue };
+        let Some(in_memory) = mem.i32_at(sym.address.wrapping_add(bias)) else { continue };
+        if in_memory != file_value {
+            return Err(Error::BinaryMismatch {
+                binary: node.path().to_owned(),
+                reason: format!(
+                    "{name} is {file_value} in the binary but {in_memory} at {:#x} in the dump",
+                    sym.address.wrapping_add(bias)
+                ),
+            });
+        }
+        compared += 1;
+    }
+    if compared == 0 {
+        return Err(Error::BinaryMismatch {
+            binary: node.path().to_owned(),
+            reason: "none of its v8dbg_* data is mapped in the dump".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Checks the version table's facts against this heap, so a wrong entry fails loudly.
+fn check_layout<M: ReadMemory>(heap: &Heap<M>) -> Result<(), Error> {
+    let l = &heap.layout;
+    let t = &l.types;
+    let fail = |check: String| Error::LayoutCheck { version: l.version.to_string(), check };
+    let mut arrays = 0;
+    for (k, &addr) in heap.objects.iter().enumerate() {
+        let ty = heap.map_types[heap.object_maps[k] as usize];
+        if ty == t.js_array {
+            arrays += 1;
+            let Some(len) = heap.array_length(addr) else {
+                return Err(fail(format!("JSArray at {addr:#x} has no Smi length")));
+            };
+            let store = heap.elements_store(addr);
+            let capacity = store
+                .and_then(|s| heap.value_at(s + l.fixed_array_length))
+                .and_then(|v| match v {
+                    Value::Smi(c) => Some(c),
+                    _ => None,
+                });
+            let dictionary = heap.map_info(heap.maps[heap.object_maps[k] as usize]).elements_kind
+                == l.elements_dictionary;
+            if !dictionary && capacity.is_some_and(|c| len > c) {
+                return Err(fail(format!(
+                    "JSArray at {addr:#x}: length {len} exceeds its capacity {capacity:?}"
+                )));
+            }
+        } else if t.is_function(ty) {
+            let shared = heap.value_at(addr + l.function_shared);
+            let ok = matches!(shared, Some(Value::Object(s)) if heap.type_of(s) == Some(t.shared_function_info));
+            if !ok {
+                return Err(fail(format!(
+                    "function at {addr:#x} (type {ty}) has no SharedFunctionInfo"
+                )));
+            }
+        }
+    }
+    if arrays == 0 {
+        return Err(fail("no JSArray found".into()));
+    }
+    Ok(())
+}
