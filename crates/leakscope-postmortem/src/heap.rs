@@ -22,7 +22,6 @@ pub(crate) struct Page {
     pub start: u64,
     pub area_start: u64,
     pub area_end: u64,
-    pub read_only: bool,
 }
 
 /// The object index: every object found, sorted by address.
@@ -128,7 +127,6 @@ impl<M: ReadMemory> Heap<M> {
                         start: chunk,
                         area_start,
                         area_end,
-                        read_only: !region.writable,
                     }));
                     chunk = area_end.next_multiple_of(PAGE_SIZE).max(chunk + PAGE_SIZE);
                 } else {

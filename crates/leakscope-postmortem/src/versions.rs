@@ -47,9 +47,6 @@ pub(crate) struct VersionFacts {
     pub filler_type: u16,
     /// `PropertyCell`: name, value (byte offsets).
     pub property_cell: (u64, u64),
-    /// `ScopeInfo` flags bit: the scope has a saved class variable slot before the function
-    /// name.
-    pub scope_info_saved_class_variable_bit: u32,
     /// `Oddball::kind` offset, when the metadata lacks it.
     pub oddball_kind: Option<u64>,
 }
@@ -68,7 +65,6 @@ pub(crate) const VERSIONS: &[VersionFacts] = &[
         free_space_type: None,
         filler_type: 246,
         property_cell: (8, 24),
-        scope_info_saved_class_variable_bit: 10,
         oddball_kind: None,
     },
     VersionFacts {
@@ -83,7 +79,6 @@ pub(crate) const VERSIONS: &[VersionFacts] = &[
         free_space_type: None,
         filler_type: 250,
         property_cell: (8, 24),
-        scope_info_saved_class_variable_bit: 10,
         oddball_kind: None,
     },
     VersionFacts {
@@ -98,7 +93,6 @@ pub(crate) const VERSIONS: &[VersionFacts] = &[
         free_space_type: None,
         filler_type: 259,
         property_cell: (8, 24),
-        scope_info_saved_class_variable_bit: 10,
         oddball_kind: None,
     },
     VersionFacts {
@@ -118,7 +112,6 @@ pub(crate) const VERSIONS: &[VersionFacts] = &[
         free_space_type: Some(268),
         filler_type: 267,
         property_cell: (8, 24),
-        scope_info_saved_class_variable_bit: 10,
         oddball_kind: None,
     },
 ];

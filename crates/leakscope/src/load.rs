@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use leakscope_postmortem::Dump;
 use leakscope_snapshot::{ReadOptions, Snapshot};
 
 use crate::ui;
@@ -41,4 +42,36 @@ pub fn snapshot(path: &Path, quiet: bool) -> anyhow::Result<Loaded> {
         ui::warn(&format!("{}: {warning}", path.display()));
     }
     Ok(Loaded { snapshot, elapsed: start.elapsed() })
+}
+
+/// Whether `path` is an ELF core dump rather than a snapshot (checked by its magic).
+pub fn is_core(path: &Path) -> bool {
+    let mut magic = [0u8; 4];
+    std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
+        .is_ok_and(|()| leakscope_postmortem::CoreFile::has_elf_magic(&magic))
+}
+
+/// Scans a core dump, or a live process when `core` is a PID that is not a file.
+pub fn dump(core: &Path, binary: Option<&Path>) -> anyhow::Result<Dump> {
+    if !core.exists()
+        && let Some(pid) = core.to_str().and_then(|s| s.parse::<u32>().ok())
+    {
+        let live = leakscope_postmortem::LiveProcess::attach(pid)?;
+        let exe = match (binary, live.executable()) {
+            (Some(b), _) => b.to_owned(),
+            (None, Some(e)) => e.into(),
+            (None, None) => anyhow::bail!("cannot tell process {pid}'s executable; pass --binary"),
+        };
+        let first_page = live.exe_first_page();
+        return Ok(Dump::from_memory(
+            Box::new(live),
+            first_page,
+            &exe,
+            format!("process {pid}"),
+            Some(pid),
+        )?);
+    }
+    Dump::open_core(core, binary)
+        .map_err(|e| anyhow::Error::new(e).context(format!("cannot analyse {}", core.display())))
 }
