@@ -85,7 +85,8 @@ impl NodeBinary {
             }
             let address = sym.address();
             let section = sym.section_index().and_then(|i| obj.section_by_index(i).ok());
-            let in_bss = section.as_ref().is_some_and(|s| s.kind() == SectionKind::UninitializedData);
+            let in_bss =
+                section.as_ref().is_some_and(|s| s.kind() == SectionKind::UninitializedData);
             let file_value = if in_bss {
                 Some(0)
             } else {
@@ -145,7 +146,11 @@ impl NodeBinary {
 
     /// The V8 version: from `v8::internal::Version` in the process's memory, else in the file,
     /// else from a version string in the file.
-    pub(crate) fn v8_version(&self, mem: &(impl ReadMemory + ?Sized), bias: u64) -> Option<V8Version> {
+    pub(crate) fn v8_version(
+        &self,
+        mem: &(impl ReadMemory + ?Sized),
+        bias: u64,
+    ) -> Option<V8Version> {
         let read = |name: &str| -> Option<u32> {
             let sym = self.symbols.get(name)?;
             let v = mem

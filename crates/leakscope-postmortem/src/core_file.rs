@@ -169,10 +169,9 @@ impl CoreFile {
         loads.sort_by_key(|(r, _)| r.start);
         for (mut region, offset) in loads {
             if self.regions.last().is_some_and(|prev| prev.end > region.start) {
-                return Err(self.not_a_core(format!(
-                    "memory segments overlap at {:#x}",
-                    region.start
-                )));
+                return Err(
+                    self.not_a_core(format!("memory segments overlap at {:#x}", region.start))
+                );
             }
             region.path = files
                 .iter()
@@ -313,7 +312,8 @@ mod tests {
 
     #[test]
     fn auxv_lookup() {
-        let desc: Vec<u8> = [3u64, 0x40, 9, 0x401000, 0, 0].iter().flat_map(|w| w.to_le_bytes()).collect();
+        let desc: Vec<u8> =
+            [3u64, 0x40, 9, 0x401000, 0, 0].iter().flat_map(|w| w.to_le_bytes()).collect();
         assert_eq!(parse_auxv(&desc, AT_ENTRY), Some(0x401000));
         assert_eq!(parse_auxv(&desc[..20], AT_ENTRY), None);
     }

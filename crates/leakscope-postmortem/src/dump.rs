@@ -197,7 +197,7 @@ impl Dump {
         let h = &self.heap;
         let t = &h.layout.types;
         // Per map: (class, sorted names), computed once; dictionary-mode maps per object.
-        let mut per_map: HashMap<u32, Option<(String, Vec<String>, bool)>> = HashMap::new();
+        let mut per_map: HashMap<u32, Option<(String, Vec<String>, bool, bool)>> = HashMap::new();
         let mut groups: HashMap<(String, Vec<String>), ObjectGroup> = HashMap::new();
         for (k, &addr) in h.objects.iter().enumerate() {
             let map = h.object_maps[k];
@@ -210,9 +210,14 @@ impl Dump {
                 let class = h.constructor_name(&info);
                 let mut names: Vec<String> = h.fields(&info).into_iter().map(|f| f.name).collect();
                 names.sort();
-                Some((class, names, info.dictionary))
+                Some((class, names, info.dictionary, info.prototype))
             });
-            let Some((class, names, dictionary)) = entry else { continue };
+            let Some((class, names, dictionary, prototype)) = entry else { continue };
+            let class = if *prototype {
+                h.class_name(addr, &h.map_info(h.maps[map as usize]))
+            } else {
+                class.clone()
+            };
             let names = if *dictionary {
                 let info = h.map_info(h.maps[map as usize]);
                 let mut n: Vec<String> =
@@ -224,7 +229,7 @@ impl Dump {
             };
             let size = u64::from(h.sizes[k]);
             groups
-                .entry((class.clone(), names))
+                .entry((class, names))
                 .and_modify(|g| {
                     g.count += 1;
                     g.size += size;
@@ -239,7 +244,10 @@ impl Dump {
         }
         let mut out: Vec<ObjectGroup> = groups.into_values().collect();
         out.sort_by(|a, b| {
-            b.count.cmp(&a.count).then_with(|| a.class.cmp(&b.class)).then(a.properties.cmp(&b.properties))
+            b.count
+                .cmp(&a.count)
+                .then_with(|| a.class.cmp(&b.class))
+                .then(a.properties.cmp(&b.properties))
         });
         out
     }
@@ -249,17 +257,27 @@ impl Dump {
     pub fn instances(&self, class: &str) -> Vec<u64> {
         let h = &self.heap;
         let t = &h.layout.types;
-        let mut per_map: HashMap<u32, bool> = HashMap::new();
+        // Per map: None when not a JS object, else whether prototypes (named one by one).
+        let mut per_map: HashMap<u32, Option<(bool, bool)>> = HashMap::new();
         h.objects
             .iter()
             .zip(&h.object_maps)
-            .filter(|&(_, &map)| {
-                *per_map.entry(map).or_insert_with(|| {
+            .filter(|&(&addr, &map)| {
+                let entry = *per_map.entry(map).or_insert_with(|| {
                     let ty = h.map_types[map as usize];
-                    t.is_js_object(ty)
-                        && !t.is_function(ty)
-                        && h.constructor_name(&h.map_info(h.maps[map as usize])) == class
-                })
+                    if !t.is_js_object(ty) || t.is_function(ty) {
+                        return None;
+                    }
+                    let info = h.map_info(h.maps[map as usize]);
+                    Some((info.prototype, !info.prototype && h.constructor_name(&info) == class))
+                });
+                match entry {
+                    Some((true, _)) => {
+                        h.class_name(addr, &h.map_info(h.maps[map as usize])) == class
+                    }
+                    Some((false, matches)) => matches,
+                    None => false,
+                }
             })
             .map(|(&addr, _)| addr)
             .collect()
@@ -278,9 +296,11 @@ impl Dump {
             let name = h.function_name(addr);
             if name.is_empty() { "(anonymous function)".to_owned() } else { format!("{name}()") }
         } else if t.is_js_object(ty) {
-            h.constructor_name(&info)
+            h.class_name(addr, &info)
         } else if ty < h.layout.first_nonstring_type {
             "(string)".to_owned()
+        } else if t.is_context(ty) {
+            "(context)".to_owned()
         } else {
             format!("({})", h.layout.type_names.get(&ty).map_or("?", String::as_str))
         })
@@ -364,7 +384,8 @@ impl Dump {
             return Some(view);
         }
         let elements = h.elements(addr, &info, max_elements);
-        let double = h.elements_store(addr).and_then(|s| h.type_of(s)) == Some(t.fixed_double_array);
+        let double =
+            h.elements_store(addr).and_then(|s| h.type_of(s)) == Some(t.fixed_double_array);
         view.elements = elements
             .into_iter()
             .map(|(i, v)| match (double, v) {
@@ -425,9 +446,8 @@ fn check_layout<M: ReadMemory>(heap: &Heap<M>) -> Result<(), Error> {
                 return Err(fail(format!("JSArray at {addr:#x} has no Smi length")));
             };
             let store = heap.elements_store(addr);
-            let capacity = store
-                .and_then(|s| heap.value_at(s + l.fixed_array_length))
-                .and_then(|v| match v {
+            let capacity =
+                store.and_then(|s| heap.value_at(s + l.fixed_array_length)).and_then(|v| match v {
                     Value::Smi(c) => Some(c),
                     _ => None,
                 });

@@ -90,7 +90,9 @@ pub enum Error {
         tagged_size: i64,
     },
     /// The V8 version has no entry in the version table.
-    #[error("unsupported V8 version {version} (supported: {supported}); see docs/new-node-version.md")]
+    #[error(
+        "unsupported V8 version {version} (supported: {supported}); see docs/new-node-version.md"
+    )]
     UnsupportedVersion {
         /// The version found.
         version: String,
@@ -98,13 +100,17 @@ pub enum Error {
         supported: String,
     },
     /// The V8 version could not be found in the binary or the core.
-    #[error("cannot tell the V8 version of {binary}: no v8::internal::Version symbols or version string")]
+    #[error(
+        "cannot tell the V8 version of {binary}: no v8::internal::Version symbols or version string"
+    )]
     UnknownVersion {
         /// The binary.
         binary: PathBuf,
     },
     /// The binary given is not the one that made the core.
-    #[error("the core was not made by {binary}: {reason}; pass the exact node binary with --binary")]
+    #[error(
+        "the core was not made by {binary}: {reason}; pass the exact node binary with --binary"
+    )]
     BinaryMismatch {
         /// The binary.
         binary: PathBuf,

@@ -125,6 +125,8 @@ impl<M: ReadMemory> Heap<M> {
             (NodeType::SYMBOL, "symbol".to_owned())
         } else if ty == t.map || ty == t.descriptor_array {
             (NodeType::OBJECT_SHAPE, format!("system / {type_name}"))
+        } else if t.is_context(ty) {
+            (NodeType::HIDDEN, "system / Context".to_owned())
         } else if ty == t.code || ty == t.bytecode_array {
             (NodeType::CODE, format!("system / {type_name}"))
         } else if t.is_fixed_array_like(ty) && !t.is_context(ty)
@@ -176,9 +178,8 @@ impl<M: ReadMemory> Heap<M> {
         let plans: Vec<MapPlan> = self.maps.iter().map(|&m| self.plan(m, &mut strings)).collect();
         let n_objects = self.objects.len();
         let node_count = n_objects + 2;
-        let other_roots = u32::try_from(n_objects + 1).map_err(|_| GraphError::TooLarge {
-            nodes: node_count,
-        })?;
+        let other_roots =
+            u32::try_from(n_objects + 1).map_err(|_| GraphError::TooLarge { nodes: node_count })?;
 
         // Backing stores whose slots the owning object reports, and collection tables.
         let mut owned: HashMap<u64, ()> = HashMap::new();
@@ -247,9 +248,10 @@ impl<M: ReadMemory> Heap<M> {
         };
 
         for (k, &addr) in self.objects.iter().enumerate() {
-            first_edge.push(u32::try_from(cols.edge_to.len()).map_err(|_| {
-                GraphError::TooLarge { nodes: node_count }
-            })?);
+            first_edge.push(
+                u32::try_from(cols.edge_to.len())
+                    .map_err(|_| GraphError::TooLarge { nodes: node_count })?,
+            );
             let plan = &plans[self.object_maps[k] as usize];
             let ty = plan.info.instance_type;
             node_types.push(plan.node_type);
@@ -257,6 +259,8 @@ impl<M: ReadMemory> Heap<M> {
                 strings.intern(&self.string(addr, NAME_LIMIT).unwrap_or_default())
             } else if plan.node_type == NodeType::CLOSURE && t.is_function(ty) {
                 strings.intern(&self.function_name(addr))
+            } else if plan.info.prototype && plan.node_type == NodeType::OBJECT {
+                strings.intern(&self.class_name(addr, &plan.info))
             } else {
                 plan.name
             };
@@ -288,7 +292,8 @@ impl<M: ReadMemory> Heap<M> {
         }
         first_edge.push(u32::try_from(cols.edge_to.len()).unwrap_or(u32::MAX));
 
-        let node_ids = (0..node_count).map(|i| u32::try_from(2 * i + 1).unwrap_or(u32::MAX)).collect();
+        let node_ids =
+            (0..node_count).map(|i| u32::try_from(2 * i + 1).unwrap_or(u32::MAX)).collect();
         let graph = HeapGraph::from_columns(GraphColumns {
             node_types,
             node_names,
@@ -354,7 +359,8 @@ impl<M: ReadMemory> Heap<M> {
                     }
                 }
             }
-            if let Some(to) = self.properties_store(addr).and_then(|p| target(Some(Value::Object(p))))
+            if let Some(to) =
+                self.properties_store(addr).and_then(|p| target(Some(Value::Object(p))))
             {
                 cols.push(EdgeType::Internal, names.properties.0, to);
             }
@@ -382,7 +388,9 @@ impl<M: ReadMemory> Heap<M> {
             for (i, (key, value)) in self.table_entries(addr, is_map).into_iter().enumerate() {
                 let key_text = match key {
                     Value::Smi(v) => v.to_string(),
-                    Value::Object(a) if self.type_of(a).is_some_and(|kt| kt < l.first_nonstring_type) => {
+                    Value::Object(a)
+                        if self.type_of(a).is_some_and(|kt| kt < l.first_nonstring_type) =>
+                    {
                         self.string(a, 64).unwrap_or_default()
                     }
                     _ => format!("[{i}]"),
@@ -443,7 +451,8 @@ impl<M: ReadMemory> Heap<M> {
         }
         let size = u64::from(self.sizes[self.objects.binary_search(&addr).unwrap_or(0)]);
         let mut index = 0u32;
-        let mut offset = 8;
+        // Array-like objects: index their slots from the first element, after the length.
+        let mut offset = if t.is_fixed_array_like(ty) { l.fixed_array_data } else { 8 };
         while offset + 8 <= size {
             if let Some(to) = target(self.value_at(addr + offset)) {
                 cols.push(EdgeType::Hidden, index, to);

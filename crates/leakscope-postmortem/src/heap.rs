@@ -123,11 +123,11 @@ impl<M: ReadMemory> Heap<M> {
             let mut chunk = region.start.next_multiple_of(PAGE_SIZE);
             while chunk + 64 <= present_end {
                 if let Some((heap, area_start, area_end)) = self.page_header(chunk, present_end) {
-                    candidates.push((heap, region.writable, Page {
-                        start: chunk,
-                        area_start,
-                        area_end,
-                    }));
+                    candidates.push((
+                        heap,
+                        region.writable,
+                        Page { start: chunk, area_start, area_end },
+                    ));
                     chunk = area_end.next_multiple_of(PAGE_SIZE).max(chunk + PAGE_SIZE);
                 } else {
                     chunk += PAGE_SIZE;
@@ -243,7 +243,7 @@ impl<M: ReadMemory> Heap<M> {
                 let Some(size) = self.object_size(addr, map, ty, page.area_end) else {
                     continue;
                 };
-                if !self.validate(addr, ty) {
+                if !self.validate(addr, ty, size) {
                     continue;
                 }
                 if ty == self.layout.types.free_space || is_filler(self, map) {
@@ -295,11 +295,13 @@ impl<M: ReadMemory> Heap<M> {
         let t = &l.types;
         let map_addr = self.maps[map as usize];
         let words = u64::from(self.u8_at(map_addr + l.map_instance_size_in_words)?);
-        let length = |a: u64| self.smi_at(a + l.fixed_array_length).and_then(|v| u64::try_from(v).ok());
+        let length =
+            |a: u64| self.smi_at(a + l.fixed_array_length).and_then(|v| u64::try_from(v).ok());
         let size = if ty < l.first_nonstring_type {
             let len = u64::try_from(self.mem.i32_at(addr + l.string_length)?).ok()?;
             if ty & l.string_representation_mask == 0 {
-                let chars = if ty & l.string_encoding_mask == l.one_byte_tag { len } else { len * 2 };
+                let chars =
+                    if ty & l.string_encoding_mask == l.one_byte_tag { len } else { len * 2 };
                 Some((l.seq_chars + chars).next_multiple_of(8))
             } else if words != 0 {
                 Some(words * 8)
@@ -329,15 +331,34 @@ impl<M: ReadMemory> Heap<M> {
         }
     }
 
+    /// Whether every slot after the header holds a well-formed tagged value: a Smi (low half
+    /// zero), a strong or a weak pointer. Plain objects have no raw fields, so a slot that is
+    /// none of these means the bytes are not an object (uninitialized or reused memory).
+    fn slots_are_tagged(&self, addr: u64, size: Option<u64>) -> bool {
+        let Some(size) = size else { return true };
+        let mut offset = self.layout.elements + 8;
+        while offset + 8 <= size {
+            match self.word(addr + offset) {
+                Some(w) if w & 1 == 0 && w & 0xffff_ffff != 0 => return false,
+                Some(_) => {}
+                None => return false,
+            }
+            offset += 8;
+        }
+        true
+    }
+
     /// Structural checks that rule out words that merely look like an object start.
-    fn validate(&self, addr: u64, ty: u16) -> bool {
+    fn validate(&self, addr: u64, ty: u16, size: Option<u64>) -> bool {
         let l = &self.layout;
         let t = &l.types;
         if t.is_js_object(ty) {
             let props_ok = match self.word(addr + l.properties).and_then(Tagged::decode) {
                 Some(Tagged::Smi(_)) => true,
                 Some(Tagged::Object(p)) => self.type_of(p).is_some_and(|pt| {
-                    t.is_fixed_array_like(pt) || pt == t.property_array || pt > t.js_proxy
+                    t.is_fixed_array_like(pt)
+                        || pt == t.property_array
+                        || pt > t.js_proxy
                         || pt == t.descriptor_array
                         || l.type_names.get(&pt).is_some_and(|n| n.contains("Dictionary"))
                 }),
@@ -361,6 +382,9 @@ impl<M: ReadMemory> Heap<M> {
             if !elements_ok {
                 return false;
             }
+            if (ty == t.js_object || ty == t.js_array) && !self.slots_are_tagged(addr, size) {
+                return false;
+            }
             if ty == t.js_array {
                 let Some(Tagged::Smi(len)) =
                     self.word(addr + l.js_array_length).and_then(Tagged::decode)
@@ -379,10 +403,7 @@ fn is_filler<M: ReadMemory>(heap: &Heap<M>, map: u32) -> bool {
 }
 
 fn word_at(bytes: &[u8], i: usize) -> u64 {
-    bytes
-        .get(i * 8..i * 8 + 8)
-        .and_then(|b| b.try_into().ok())
-        .map_or(0, u64::from_le_bytes)
+    bytes.get(i * 8..i * 8 + 8).and_then(|b| b.try_into().ok()).map_or(0, u64::from_le_bytes)
 }
 
 fn words(bytes: &[u8]) -> impl Iterator<Item = u64> + '_ {

@@ -28,16 +28,14 @@ impl LiveProcess {
     /// # Errors
     /// When the process does not exist, ptrace or `/proc/PID/mem` is refused, or reading fails.
     pub fn attach(pid: u32) -> Result<Self, Error> {
-        let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).map_err(|e| match e
-            .kind()
-        {
-            io::ErrorKind::NotFound => Error::NoProcess { pid },
-            io::ErrorKind::PermissionDenied => Error::Permission { pid },
-            _ => Error::Process { pid, what: "/proc/PID/maps".into(), source: e },
-        })?;
-        let executable = std::fs::read_link(format!("/proc/{pid}/exe"))
-            .ok()
-            .map(|p| p.display().to_string());
+        let maps =
+            std::fs::read_to_string(format!("/proc/{pid}/maps")).map_err(|e| match e.kind() {
+                io::ErrorKind::NotFound => Error::NoProcess { pid },
+                io::ErrorKind::PermissionDenied => Error::Permission { pid },
+                _ => Error::Process { pid, what: "/proc/PID/maps".into(), source: e },
+            })?;
+        let executable =
+            std::fs::read_link(format!("/proc/{pid}/exe")).ok().map(|p| p.display().to_string());
         let stopped = Stopped::new(pid)?;
         let mem = File::open(format!("/proc/{pid}/mem")).map_err(|e| match e.kind() {
             io::ErrorKind::PermissionDenied => Error::Permission { pid },
@@ -151,7 +149,8 @@ impl Stopped {
                 .map_err(|e| Error::Process { pid, what: "/proc/PID/task".into(), source: e })?;
             let mut new = false;
             for task in tasks.flatten() {
-                let Some(tid) = task.file_name().to_str().and_then(|s| s.parse::<libc::pid_t>().ok())
+                let Some(tid) =
+                    task.file_name().to_str().and_then(|s| s.parse::<libc::pid_t>().ok())
                 else {
                     continue;
                 };
@@ -202,10 +201,8 @@ mod tests {
 
     #[test]
     fn maps_lines() {
-        let m = parse_maps_line(
-            "00400000-0452c000 r-xp 00000000 08:01 123   /usr/bin/node",
-        )
-        .expect("parses");
+        let m = parse_maps_line("00400000-0452c000 r-xp 00000000 08:01 123   /usr/bin/node")
+            .expect("parses");
         assert_eq!((m.start, m.end, m.offset), (0x40_0000, 0x452_c000, 0));
         assert!(m.readable && !m.writable && m.executable);
         assert_eq!(m.path, "/usr/bin/node");

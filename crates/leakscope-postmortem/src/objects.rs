@@ -11,6 +11,7 @@ pub(crate) struct MapInfo {
     pub inobject_start: u64,
     pub own_descriptors: u64,
     pub dictionary: bool,
+    pub prototype: bool,
     pub elements_kind: u8,
     pub descriptors: u64,
     /// The constructor function, when the map's constructor chain ends in one.
@@ -102,6 +103,7 @@ impl<M: ReadMemory> Heap<M> {
                 (bit_field3 & l.own_descriptors_mask) >> l.own_descriptors_shift,
             ),
             dictionary: bit_field3 >> l.dictionary_map_shift & 1 == 1,
+            prototype: bit_field3 >> l.facts.prototype_map_bit & 1 == 1,
             elements_kind: (bit_field2 & l.elements_kind_mask) >> l.elements_kind_shift,
             descriptors: self.pointer(map + l.map_descriptors).unwrap_or(0),
             constructor,
@@ -125,10 +127,17 @@ impl<M: ReadMemory> Heap<M> {
             let name = self.name(key);
             let location = (details & l.prop_location_mask) >> l.prop_location_shift;
             let slot = if location == l.prop_location_descriptor {
-                Slot::Constant(entry + l.desc_value * 8)
+                let value = entry + l.desc_value * 8;
+                // Native accessors (`length` of arrays and strings…) are not JS-visible data;
+                // V8's snapshots leave them out too.
+                if self.pointer(value).and_then(|v| self.type_of(v)) == Some(l.types.accessor_info)
+                {
+                    continue;
+                }
+                Slot::Constant(value)
             } else {
-                let index = u64::try_from((details & l.prop_index_mask) >> l.prop_index_shift)
-                    .unwrap_or(0);
+                let index =
+                    u64::try_from((details & l.prop_index_mask) >> l.prop_index_shift).unwrap_or(0);
                 if index < inobject {
                     Slot::InObject((info.inobject_start + index) * 8)
                 } else {
@@ -344,13 +353,37 @@ impl<M: ReadMemory> Heap<M> {
         })
     }
 
-    /// The class name of a JS object, as V8's `GetConstructorName`: its map's constructor
-    /// function's name, else `Object`.
+    /// The class name of a JS object, as V8's heap snapshots give it: its map's constructor
+    /// function's name, else `Object`. Prototypes are named differently, see
+    /// [`Self::class_name`].
     pub(crate) fn constructor_name(&self, info: &MapInfo) -> String {
         info.constructor
             .map(|c| self.function_name(c))
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| "Object".to_owned())
+    }
+
+    /// The class name of the JS object at `obj`. V8's snapshots name a prototype by its own
+    /// `Symbol.toStringTag` (`Map.prototype` is `Map`), else by its kind (`Array`, `Object`),
+    /// never by the constructor (`Foo.prototype` is `Object`).
+    pub(crate) fn class_name(&self, obj: u64, info: &MapInfo) -> String {
+        if !info.prototype {
+            return self.constructor_name(info);
+        }
+        let tag = self
+            .properties(obj, info)
+            .into_iter()
+            .find(|(name, _)| name == "Symbol(Symbol.toStringTag)")
+            .and_then(|(_, v)| match v {
+                Value::Object(s) if self.type_of(s)? < self.layout.first_nonstring_type => {
+                    self.string(s, NAME_LIMIT)
+                }
+                _ => None,
+            });
+        tag.unwrap_or_else(|| {
+            if info.instance_type == self.layout.types.js_array { "Array" } else { "Object" }
+                .to_owned()
+        })
     }
 
     /// A JSArray's `length`.
@@ -379,7 +412,8 @@ impl<M: ReadMemory> Heap<M> {
             let mut i = 4;
             while i + 1 < capacity && out.len() < max {
                 let slot = store + l.fixed_array_data + 8 * i;
-                if let (Some(Value::Smi(k)), Some(v)) = (self.value_at(slot), self.value_at(slot + 8))
+                if let (Some(Value::Smi(k)), Some(v)) =
+                    (self.value_at(slot), self.value_at(slot + 8))
                     && k >= 0
                 {
                     out.push((k.cast_unsigned(), v));
@@ -470,7 +504,8 @@ impl<M: ReadMemory> Heap<M> {
             Some(Value::Smi(v)) => u64::try_from(v).ok(),
             _ => None,
         };
-        let (Some(elements), Some(deleted), Some(buckets)) = (smi(data), smi(data + 8), smi(data + 16))
+        let (Some(elements), Some(deleted), Some(buckets)) =
+            (smi(data), smi(data + 8), smi(data + 16))
         else {
             return Vec::new();
         };
@@ -491,7 +526,8 @@ impl<M: ReadMemory> Heap<M> {
     /// A closure's context and the variables of each context up the chain: (name, value).
     pub(crate) fn context_variables(&self, context: u64) -> Vec<(String, Value)> {
         let l = &self.layout;
-        let Some(scope_info) = self.pointer(context + l.fixed_array_data + 8 * l.context_scope_info)
+        let Some(scope_info) =
+            self.pointer(context + l.fixed_array_data + 8 * l.context_scope_info)
         else {
             return Vec::new();
         };

@@ -47,6 +47,9 @@ pub(crate) struct VersionFacts {
     pub filler_type: u16,
     /// `PropertyCell`: name, value (byte offsets).
     pub property_cell: (u64, u64),
+    /// `Map::bit_field3` bit set on the maps of prototype objects (V8's snapshots name
+    /// prototypes `Object`, not by their constructor).
+    pub prototype_map_bit: u32,
     /// `Oddball::kind` offset, when the metadata lacks it.
     pub oddball_kind: Option<u64>,
 }
@@ -65,6 +68,7 @@ pub(crate) const VERSIONS: &[VersionFacts] = &[
         free_space_type: None,
         filler_type: 246,
         property_cell: (8, 24),
+        prototype_map_bit: 20,
         oddball_kind: None,
     },
     VersionFacts {
@@ -79,6 +83,7 @@ pub(crate) const VERSIONS: &[VersionFacts] = &[
         free_space_type: None,
         filler_type: 250,
         property_cell: (8, 24),
+        prototype_map_bit: 20,
         oddball_kind: None,
     },
     VersionFacts {
@@ -93,18 +98,14 @@ pub(crate) const VERSIONS: &[VersionFacts] = &[
         free_space_type: None,
         filler_type: 259,
         property_cell: (8, 24),
+        prototype_map_bit: 20,
         oddball_kind: None,
     },
     VersionFacts {
         major: 13,
         minor: 6,
         node: "24.21.0",
-        page: PageLayout {
-            metadata_pointer: Some((8, 8)),
-            heap: 64,
-            area_start: 72,
-            area_end: 56,
-        },
+        page: PageLayout { metadata_pointer: Some((8, 8)), heap: 64, area_start: 72, area_end: 56 },
         js_array_length: 24,
         js_collection_table: 24,
         fixed_array_types: (205, 216),
@@ -112,6 +113,7 @@ pub(crate) const VERSIONS: &[VersionFacts] = &[
         free_space_type: Some(268),
         filler_type: 267,
         property_cell: (8, 24),
+        prototype_map_bit: 20,
         oddball_kind: None,
     },
 ];

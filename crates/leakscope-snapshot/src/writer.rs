@@ -78,7 +78,9 @@ pub fn write_snapshot(graph: &HeapGraph, out: impl Write) -> io::Result<()> {
             )?;
         }
     }
-    out.write_all(b"],\n\"trace_function_infos\":[],\n\"trace_tree\":[],\n\"samples\":[],\n\"locations\":[")?;
+    out.write_all(
+        b"],\n\"trace_function_infos\":[],\n\"trace_tree\":[],\n\"samples\":[],\n\"locations\":[",
+    )?;
     for (k, l) in graph.locations().iter().enumerate() {
         let sep = if k == 0 { "" } else { ",\n" };
         write!(
@@ -133,6 +135,9 @@ mod tests {
 
     #[test]
     fn escapes_like_v8() {
-        assert_eq!(json_string("a\"b\\c\n\u{1}é😀"), "\"a\\\"b\\\\c\\n\\u0001\\u00E9\\uD83D\\uDE00\"");
+        assert_eq!(
+            json_string("a\"b\\c\n\u{1}é😀"),
+            "\"a\\\"b\\\\c\\n\\u0001\\u00E9\\uD83D\\uDE00\""
+        );
     }
 }
