@@ -8,7 +8,7 @@ use object::read::elf::{FileHeader as _, ProgramHeader as _};
 use object::{Endianness, ReadRef as _};
 
 use crate::error::Error;
-use crate::memory::{ReadMemory, Region, find_region};
+use crate::memory::{ReadMemory, Region, RegionCache};
 
 /// A file mapped into the dumped process (from the core's `NT_FILE` note).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,6 +39,7 @@ pub struct CoreFile {
     entry: Option<u64>,
     pid: Option<u32>,
     command: Option<String>,
+    cache: RegionCache,
 }
 
 /// `AT_ENTRY` in the auxiliary vector: the program's entry point.
@@ -65,6 +66,7 @@ impl CoreFile {
             entry: None,
             pid: None,
             command: None,
+            cache: RegionCache::default(),
         };
         core.parse()?;
         Ok(core)
@@ -231,7 +233,7 @@ impl ReadMemory for CoreFile {
     }
 
     fn bytes(&self, addr: u64, len: usize) -> Option<&[u8]> {
-        let i = find_region(&self.regions, addr)?;
+        let i = self.cache.find(&self.regions, addr)?;
         let region = &self.regions[i];
         let within = addr - region.start;
         if within.checked_add(len as u64)? > region.present {

@@ -438,6 +438,7 @@ fn check_layout<M: ReadMemory>(heap: &Heap<M>) -> Result<(), Error> {
     let t = &l.types;
     let fail = |check: String| Error::LayoutCheck { version: l.version.to_string(), check };
     let mut arrays = 0;
+    let mut dictionary_elements: HashMap<u32, bool> = HashMap::new();
     for (k, &addr) in heap.objects.iter().enumerate() {
         let ty = heap.map_types[heap.object_maps[k] as usize];
         if ty == t.js_array {
@@ -451,8 +452,10 @@ fn check_layout<M: ReadMemory>(heap: &Heap<M>) -> Result<(), Error> {
                     Value::Smi(c) => Some(c),
                     _ => None,
                 });
-            let dictionary = heap.map_info(heap.maps[heap.object_maps[k] as usize]).elements_kind
-                == l.elements_dictionary;
+            let map = heap.object_maps[k];
+            let dictionary = *dictionary_elements.entry(map).or_insert_with(|| {
+                heap.map_info(heap.maps[map as usize]).elements_kind == l.elements_dictionary
+            });
             if !dictionary && capacity.is_some_and(|c| len > c) {
                 return Err(fail(format!(
                     "JSArray at {addr:#x}: length {len} exceeds its capacity {capacity:?}"

@@ -12,7 +12,7 @@
 //!   or `hidden` edges. Edges to Smis and oddballs are left out, as are `map` edges.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher as _, RandomState};
+use std::hash::{BuildHasher as _, BuildHasherDefault, Hasher};
 
 use leakscope_graph::{
     EdgeType, GraphColumns, GraphError, HeapGraph, NodeIndex, NodeType, StringId, StringTable,
@@ -56,10 +56,36 @@ impl DumpGraph {
     }
 }
 
+/// FxHash (rustc's hasher): names are not attacker-controlled keys, and SipHash costs more
+/// than the rest of interning.
+#[derive(Default)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word))
+                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        // Fold the high bits down: hashbrown picks buckets from the low bits.
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^ (h >> 33)
+    }
+}
+
+type FxBuild = BuildHasherDefault<FxHasher>;
+
 struct Strings {
     table: StringTable,
-    index: HashMap<u64, StringId>,
-    hasher: RandomState,
+    index: HashMap<u64, StringId, FxBuild>,
+    hasher: FxBuild,
 }
 
 impl Strings {
@@ -170,8 +196,8 @@ impl<M: ReadMemory> Heap<M> {
         let t = &l.types;
         let mut strings = Strings {
             table: StringTable::with_capacity(self.objects.len() / 2, self.objects.len() * 8),
-            index: HashMap::new(),
-            hasher: RandomState::new(),
+            index: HashMap::default(),
+            hasher: FxBuild::default(),
         };
         strings.intern("<dummy>");
         let empty = strings.intern("");
@@ -182,8 +208,8 @@ impl<M: ReadMemory> Heap<M> {
             u32::try_from(n_objects + 1).map_err(|_| GraphError::TooLarge { nodes: node_count })?;
 
         // Backing stores whose slots the owning object reports, and collection tables.
-        let mut owned: HashMap<u64, ()> = HashMap::new();
-        let mut tables: HashMap<u64, bool> = HashMap::new();
+        let mut owned: HashMap<u64, (), FxBuild> = HashMap::default();
+        let mut tables: HashMap<u64, bool, FxBuild> = HashMap::default();
         let mut globals = Vec::new();
         for (k, &addr) in self.objects.iter().enumerate() {
             let plan = &plans[self.object_maps[k] as usize];
@@ -321,15 +347,17 @@ impl<M: ReadMemory> Heap<M> {
         ty: u16,
         plan: &MapPlan,
         names: &EdgeNames,
-        tables: &HashMap<u64, bool>,
-        owned: &HashMap<u64, ()>,
+        tables: &HashMap<u64, bool, FxBuild>,
+        owned: &HashMap<u64, (), FxBuild>,
         strings: &mut Strings,
         cols: &mut Columns,
     ) {
         let l = &self.layout;
         let t = &l.types;
         let target = |v: Option<Value>| match v {
-            Some(Value::Object(a)) => self.node_of(a).filter(|_| self.oddball(a).is_none()),
+            Some(Value::Object(a)) => {
+                self.node_of(a).filter(|_| self.specials.binary_search(&a).is_err())
+            }
             _ => None,
         };
         if t.is_js_object(ty) {

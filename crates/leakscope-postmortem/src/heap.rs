@@ -34,6 +34,8 @@ pub(crate) struct Heap<M: ReadMemory> {
     pub maps: Vec<u64>,
     /// Per map: its instance type.
     pub map_types: Vec<u16>,
+    /// Per map: its instance size in words (0 for variable-size types).
+    pub map_words: Vec<u8>,
     /// Sorted addresses of every object.
     pub objects: Vec<u64>,
     /// Per object: the index of its map in `maps`.
@@ -43,6 +45,9 @@ pub(crate) struct Heap<M: ReadMemory> {
     /// How many objects have a size bounded by the next object rather than known.
     pub inexact_sizes: usize,
     pub heap_pointer: u64,
+    /// Sorted addresses of the oddballs and holes (`undefined`, `null`, the hole…): values
+    /// the graph leaves out, checked for on every slot.
+    pub specials: Vec<u64>,
 }
 
 /// A tagged value.
@@ -74,11 +79,13 @@ impl<M: ReadMemory> Heap<M> {
             pages: Vec::new(),
             maps: Vec::new(),
             map_types: Vec::new(),
+            map_words: Vec::new(),
             objects: Vec::new(),
             object_maps: Vec::new(),
             sizes: Vec::new(),
             inexact_sizes: 0,
             heap_pointer: 0,
+            specials: Vec::new(),
         };
         heap.find_pages(what)?;
         heap.find_maps(what)?;
@@ -199,6 +206,9 @@ impl<M: ReadMemory> Heap<M> {
         self.maps.dedup();
         self.map_types =
             self.maps.iter().map(|&m| self.u16_at(m + type_offset).unwrap_or(0)).collect();
+        let words_offset = self.layout.map_instance_size_in_words;
+        self.map_words =
+            self.maps.iter().map(|&m| self.u8_at(m + words_offset).unwrap_or(0)).collect();
         Ok(())
     }
 
@@ -265,6 +275,19 @@ impl<M: ReadMemory> Heap<M> {
         }
         (self.objects, self.object_maps, self.sizes) = (objects, object_maps, sizes);
         self.inexact_sizes = inexact;
+        let oddball = self.layout.types.oddball;
+        let special_maps: Vec<bool> = self
+            .map_types
+            .iter()
+            .map(|&t| t == oddball || self.layout.type_names.get(&t).is_some_and(|n| n == "Hole"))
+            .collect();
+        self.specials = self
+            .objects
+            .iter()
+            .zip(&self.object_maps)
+            .filter(|&(_, &m)| special_maps[m as usize])
+            .map(|(&a, _)| a)
+            .collect();
         // Objects of unknown size end where the next one starts.
         for k in 0..self.objects.len() {
             if self.sizes[k] == 0 {
@@ -293,8 +316,7 @@ impl<M: ReadMemory> Heap<M> {
     fn object_size(&self, addr: u64, map: u32, ty: u16, area_end: u64) -> Option<Option<u64>> {
         let l = &self.layout;
         let t = &l.types;
-        let map_addr = self.maps[map as usize];
-        let words = u64::from(self.u8_at(map_addr + l.map_instance_size_in_words)?);
+        let words = u64::from(self.map_words[map as usize]);
         let length =
             |a: u64| self.smi_at(a + l.fixed_array_length).and_then(|v| u64::try_from(v).ok());
         let size = if ty < l.first_nonstring_type {

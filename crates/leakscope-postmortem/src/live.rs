@@ -10,7 +10,7 @@ use std::io;
 use std::os::unix::fs::FileExt as _;
 
 use crate::error::Error;
-use crate::memory::{ReadMemory, Region, find_region};
+use crate::memory::{ReadMemory, Region, RegionCache};
 
 /// A copy of a live process's anonymous memory and its executable's data.
 #[derive(Debug)]
@@ -20,6 +20,7 @@ pub struct LiveProcess {
     data: Vec<Vec<u8>>,
     executable: Option<String>,
     exe_first_page: Option<u64>,
+    cache: RegionCache,
 }
 
 impl LiveProcess {
@@ -73,7 +74,7 @@ impl LiveProcess {
             data.push(bytes);
         }
         drop(stopped);
-        Ok(Self { pid, regions, data, executable, exe_first_page })
+        Ok(Self { pid, regions, data, executable, exe_first_page, cache: RegionCache::default() })
     }
 
     /// The process id.
@@ -101,7 +102,7 @@ impl ReadMemory for LiveProcess {
     }
 
     fn bytes(&self, addr: u64, len: usize) -> Option<&[u8]> {
-        let i = find_region(&self.regions, addr)?;
+        let i = self.cache.find(&self.regions, addr)?;
         let start = usize::try_from(addr - self.regions[i].start).ok()?;
         self.data[i].get(start..start.checked_add(len)?)
     }

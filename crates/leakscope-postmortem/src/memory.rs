@@ -109,3 +109,30 @@ mod tests {
         assert_eq!(find_region(&rs, 0x4000), None);
     }
 }
+
+/// Remembers the last few regions reads hit: reads cluster in a handful of places (the object
+/// being decoded, its map, the strings it names), so most skip the binary search.
+#[derive(Debug, Default)]
+pub(crate) struct RegionCache {
+    slots: [std::sync::atomic::AtomicUsize; 4],
+    next: std::sync::atomic::AtomicUsize,
+}
+
+impl RegionCache {
+    pub(crate) fn find(&self, regions: &[Region], addr: u64) -> Option<usize> {
+        use std::sync::atomic::Ordering::Relaxed;
+        for slot in &self.slots {
+            let i = slot.load(Relaxed);
+            if let Some(r) = regions.get(i)
+                && r.start <= addr
+                && addr < r.end
+            {
+                return Some(i);
+            }
+        }
+        let i = find_region(regions, addr)?;
+        let victim = self.next.fetch_add(1, Relaxed) % self.slots.len();
+        self.slots[victim].store(i, Relaxed);
+        Some(i)
+    }
+}

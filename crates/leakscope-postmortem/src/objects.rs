@@ -457,6 +457,9 @@ impl<M: ReadMemory> Heap<M> {
 
     /// Whether `addr` is the hole (an Oddball of kind TheHole, or V8 12+'s Hole type).
     pub(crate) fn is_the_hole(&self, addr: u64) -> bool {
+        if self.specials.binary_search(&addr).is_err() {
+            return false;
+        }
         let Some(t) = self.type_of(addr) else { return false };
         if t == self.layout.types.oddball {
             return self.layout.oddball_the_hole.is_some()
@@ -468,6 +471,7 @@ impl<M: ReadMemory> Heap<M> {
     /// The name of an oddball (`undefined`, `null`, `true`, `false`), if `addr` is one.
     pub(crate) fn oddball(&self, addr: u64) -> Option<&'static str> {
         let l = &self.layout;
+        self.specials.binary_search(&addr).ok()?;
         if self.type_of(addr)? != l.types.oddball {
             return self.is_the_hole(addr).then_some("<hole>");
         }
