@@ -123,7 +123,7 @@ impl CoreFile {
             if p_type == elf::PT_LOAD {
                 let (vaddr, memsz) = (ph.p_vaddr(endian), ph.p_memsz(endian));
                 let (offset, filesz) = (ph.p_offset(endian), ph.p_filesz(endian));
-                let needed = offset.checked_add(filesz).unwrap_or(u64::MAX);
+                let needed = offset.saturating_add(filesz);
                 if filesz > 0 && needed > file_len {
                     return Err(Error::TruncatedCore {
                         path: self.path.clone(),

@@ -197,7 +197,7 @@ impl Dump {
         let h = &self.heap;
         let t = &h.layout.types;
         // Per map: (class, sorted names), computed once; dictionary-mode maps per object.
-        let mut per_map: HashMap<u32, Option<(String, Vec<String>, bool, bool)>> = HashMap::new();
+        let mut per_map: HashMap<u32, Option<MapGroup>> = HashMap::new();
         let mut groups: HashMap<(String, Vec<String>), ObjectGroup> = HashMap::new();
         for (k, &addr) in h.objects.iter().enumerate() {
             let map = h.object_maps[k];
@@ -404,6 +404,9 @@ impl Dump {
         Some(view)
     }
 }
+
+/// What `object_groups` caches per map: class, sorted names, dictionary mode, prototype.
+type MapGroup = (String, Vec<String>, bool, bool);
 
 /// Refuses a binary that is not the one that made the dump: V8's constants in the binary's
 /// data must read the same in the process's memory.

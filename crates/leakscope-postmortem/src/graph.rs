@@ -223,10 +223,10 @@ impl<M: ReadMemory> Heap<M> {
             if let Some(p) = self.properties_store(addr) {
                 owned.insert(p, ());
             }
-            if ty == t.js_map || ty == t.js_set {
-                if let Some(Value::Object(table)) = self.value_at(addr + l.js_collection_table) {
-                    tables.insert(table, ty == t.js_map);
-                }
+            if (ty == t.js_map || ty == t.js_set)
+                && let Some(Value::Object(table)) = self.value_at(addr + l.js_collection_table)
+            {
+                tables.insert(table, ty == t.js_map);
             }
             if ty == t.js_global_object {
                 globals.push(k);
@@ -397,10 +397,10 @@ impl<M: ReadMemory> Heap<M> {
             {
                 cols.push(EdgeType::Internal, names.elements.0, to);
             }
-            if ty == t.js_map || ty == t.js_set {
-                if let Some(to) = target(self.value_at(addr + l.js_collection_table)) {
-                    cols.push(EdgeType::Internal, names.table.0, to);
-                }
+            if (ty == t.js_map || ty == t.js_set)
+                && let Some(to) = target(self.value_at(addr + l.js_collection_table))
+            {
+                cols.push(EdgeType::Internal, names.table.0, to);
             }
             if t.is_function(ty) {
                 if let Some(to) = target(self.value_at(addr + l.function_shared)) {
