@@ -96,10 +96,24 @@ pub struct ObjectView {
     pub elements: Vec<(u64, ValueView)>,
     /// Map and Set entries.
     pub entries: Vec<(ValueView, Option<ValueView>)>,
-    /// For a function: its name and captured variables.
-    pub function: Option<(String, Vec<(String, ValueView)>)>,
+    /// For a function.
+    pub function: Option<FunctionView>,
     /// For a string: its content.
     pub string: Option<String>,
+}
+
+/// A function as `show` prints it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FunctionView {
+    /// Its name (`""` when anonymous).
+    pub name: String,
+    /// Its script's name (a path or `node:internal/…`).
+    pub script: Option<String>,
+    /// Where it starts: 0-based line and column, when the dump records it (functions V8 has
+    /// not compiled yet keep their position where it can be read).
+    pub position: Option<(u32, u32)>,
+    /// The variables its closure captured: (name, value).
+    pub context: Vec<(String, ValueView)>,
 }
 
 /// One group of `objects`: same class, same own property names.
@@ -377,10 +391,13 @@ impl Dump {
                     _ => None,
                 })
                 .unwrap_or_default();
-            view.function = Some((
-                h.function_name(addr),
-                vars.into_iter().map(|(n, v)| (n, self.view_value(v))).collect(),
-            ));
+            let (script, position) = h.function_source(addr);
+            view.function = Some(FunctionView {
+                name: h.function_name(addr),
+                script,
+                position,
+                context: vars.into_iter().map(|(n, v)| (n, self.view_value(v))).collect(),
+            });
             return Some(view);
         }
         let elements = h.elements(addr, &info, max_elements);

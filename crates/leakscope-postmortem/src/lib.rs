@@ -30,7 +30,7 @@ mod versions;
 
 pub use binary::{NodeBinary, V8Version};
 pub use core_file::{CoreFile, MappedFile};
-pub use dump::{Dump, DumpInfo, ObjectGroup, ObjectView, ValueView};
+pub use dump::{Dump, DumpInfo, FunctionView, ObjectGroup, ObjectView, ValueView};
 pub use error::Error;
 pub use graph::DumpGraph;
 pub use live::LiveProcess;

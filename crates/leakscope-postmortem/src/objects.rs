@@ -308,6 +308,54 @@ impl<M: ReadMemory> Heap<M> {
         }
     }
 
+    /// Where a function's code is: its script's name, and the 0-based line and column of its
+    /// start when V8 keeps it where we can read it (functions not compiled yet).
+    pub(crate) fn function_source(&self, function: u64) -> (Option<String>, Option<(u32, u32)>) {
+        let l = &self.layout;
+        let Some(sfi) = self.pointer(function + l.function_shared) else { return (None, None) };
+        let script = l.sfi_script.and_then(|o| self.pointer(sfi + o)).filter(|&s| {
+            self.layout.type_names.get(&self.type_of(s).unwrap_or(0)).is_some_and(|n| n == "Script")
+        });
+        let Some(script) = script else { return (None, None) };
+        let name = self
+            .pointer(script + l.script_name)
+            .filter(|&n| self.type_of(n).is_some_and(|t| t < l.first_nonstring_type))
+            .and_then(|n| self.string(n, NAME_LIMIT));
+        let start = l
+            .sfi_function_data
+            .and_then(|o| self.pointer(sfi + o))
+            .filter(|&d| {
+                self.type_of(d)
+                    .and_then(|t| l.type_names.get(&t))
+                    .is_some_and(|n| n.starts_with("UncompiledData"))
+            })
+            .and_then(|d| self.mem.i32_at(d + l.uncompiled_start))
+            .and_then(|p| u32::try_from(p).ok());
+        let position = start.and_then(|start| self.line_column(script, start));
+        (name, position)
+    }
+
+    /// A script position as 0-based (line, column), from the script's line ends.
+    fn line_column(&self, script: u64, position: u32) -> Option<(u32, u32)> {
+        let l = &self.layout;
+        let ends = self.pointer(script + l.script_line_ends)?;
+        if !self.type_of(ends).is_some_and(|t| l.types.is_fixed_array_like(t)) {
+            return None;
+        }
+        let count = u64::try_from(self.smi(ends + l.fixed_array_length)?).ok()?;
+        let mut line = 0u32;
+        let mut line_start = 0u32;
+        for i in 0..count.min(1 << 22) {
+            let end = u32::try_from(self.smi(ends + l.fixed_array_data + 8 * i)?).ok()?;
+            if end >= position {
+                break;
+            }
+            line += 1;
+            line_start = end + 1;
+        }
+        Some((line, position.saturating_sub(line_start)))
+    }
+
     /// Slot `i` of a ScopeInfo (its Smi header fields and variable part, after the map).
     fn scope_info_slot(&self, scope_info: u64, i: u64) -> Option<Value> {
         self.value_at(scope_info + 8 + 8 * i)

@@ -75,3 +75,30 @@ pub fn dump(core: &Path, binary: Option<&Path>) -> anyhow::Result<Dump> {
     Dump::open_core(core, binary)
         .map_err(|e| anyhow::Error::new(e).context(format!("cannot analyse {}", core.display())))
 }
+
+/// A heap from either source: a snapshot, or a core dump made into the same graph.
+#[allow(dead_code)] // read by the analysis commands that take SNAP
+pub struct LoadedHeap {
+    pub graph: leakscope_graph::HeapGraph,
+    /// For a core dump: each node's address (0 for synthetic nodes), for printing `0xADDR`.
+    pub addresses: Option<Vec<u64>>,
+    pub elapsed: Duration,
+}
+
+/// Loads a snapshot, or a core dump (recognised by its ELF magic) with `binary` as its node
+/// binary: what every command that takes SNAP should call.
+#[allow(dead_code)] // the entry point for the analysis commands that take SNAP
+pub fn heap(path: &Path, binary: Option<&Path>, quiet: bool) -> anyhow::Result<LoadedHeap> {
+    let start = Instant::now();
+    if is_core(path) {
+        let dump = dump(path, binary)?;
+        let g = dump.graph()?;
+        return Ok(LoadedHeap {
+            graph: g.graph,
+            addresses: Some(g.addresses),
+            elapsed: start.elapsed(),
+        });
+    }
+    let loaded = snapshot(path, quiet)?;
+    Ok(LoadedHeap { graph: loaded.snapshot.graph, addresses: None, elapsed: loaded.elapsed })
+}

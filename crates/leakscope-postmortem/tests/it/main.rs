@@ -119,8 +119,14 @@ fn check_fixture(dump: &Dump, graph: &DumpGraph, label: &str) {
     assert_eq!(nums.elements, vec![(0, ValueView::Number(1.5)), (1, ValueView::Number(2.5))]);
 
     let counter = dump.inspect(graph.address(global(g, "makeCounter")), 10).unwrap();
-    let (name, vars) = counter.function.as_ref().expect("a function");
+    let function = counter.function.as_ref().expect("a function");
+    let (name, vars) = (&function.name, &function.context);
     assert_eq!(name, "counter", "{label}");
+    assert!(
+        function.script.as_deref().is_some_and(|s| s.ends_with("fixture.js")),
+        "{label}: {:?}",
+        function.script
+    );
     assert_eq!(vars.len(), 1);
     assert_eq!(vars[0].0, "captured");
 
