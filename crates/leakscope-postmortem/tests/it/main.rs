@@ -123,7 +123,10 @@ fn check_fixture(dump: &Dump, graph: &DumpGraph, label: &str) {
     let (name, vars) = (&function.name, &function.context);
     assert_eq!(name, "counter", "{label}");
     assert!(
-        function.script.as_deref().is_some_and(|s| s.ends_with("fixture.js")),
+        function
+            .script
+            .as_deref()
+            .is_some_and(|s| s.ends_with("fixture.js") || s.ends_with("idle.js")),
         "{label}: {:?}",
         function.script
     );
