@@ -386,3 +386,56 @@ impl Layout {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use object::write::{Object, StandardSection, Symbol, SymbolSection};
+    use object::{Architecture, BinaryFormat, Endianness, SymbolFlags, SymbolKind, SymbolScope};
+
+    use super::*;
+
+    /// An ELF file whose only metadata is `v8dbg_TaggedSize`.
+    fn binary_with_tagged_size(dir: &std::path::Path, tagged_size: i32) -> NodeBinary {
+        let mut obj = Object::new(BinaryFormat::Elf, Architecture::X86_64, Endianness::Little);
+        let data = obj.section_id(StandardSection::Data);
+        let offset = obj.append_section_data(data, &tagged_size.to_le_bytes(), 4);
+        obj.add_symbol(Symbol {
+            name: b"v8dbg_TaggedSize".to_vec(),
+            value: offset,
+            size: 4,
+            kind: SymbolKind::Data,
+            scope: SymbolScope::Dynamic,
+            weak: false,
+            section: SymbolSection::Section(data),
+            flags: SymbolFlags::None,
+        });
+        let path = dir.join("node");
+        std::fs::write(&path, obj.write().unwrap()).unwrap();
+        NodeBinary::open(&path).unwrap()
+    }
+
+    const V11_3: V8Version = V8Version { major: 11, minor: 3, build: 244, patch: 8 };
+
+    #[test]
+    fn pointer_compressed_builds_are_refused() {
+        let dir = leakscope_testkit::scratch();
+        let binary = binary_with_tagged_size(dir.path(), 4);
+        let err = Layout::new(&binary, V11_3).unwrap_err();
+        assert!(matches!(err, Error::PointerCompression { tagged_size: 4, .. }), "{err}");
+        assert!(err.to_string().contains("pointer-compressed"), "{err}");
+    }
+
+    #[test]
+    fn unknown_versions_are_refused_with_the_supported_list() {
+        let dir = leakscope_testkit::scratch();
+        let binary = binary_with_tagged_size(dir.path(), 8);
+        let version = V8Version { major: 99, minor: 1, build: 0, patch: 0 };
+        let err = Layout::new(&binary, version).unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("unsupported V8 version 99.1.0.0 (supported: 10.2"), "{text}");
+        assert!(text.contains("13.6 (Node 24.21.0)"), "{text}");
+        // A known version with metadata missing names the missing symbol.
+        let err = Layout::new(&binary, V11_3).unwrap_err();
+        assert!(matches!(err, Error::MissingSymbol { .. }), "{err}");
+    }
+}
