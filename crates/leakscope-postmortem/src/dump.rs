@@ -297,6 +297,24 @@ impl Dump {
             .collect()
     }
 
+    /// The object a global variable (a property of a global object) holds.
+    #[must_use]
+    pub fn global(&self, name: &str) -> Option<u64> {
+        let h = &self.heap;
+        let global_type = h.layout.types.js_global_object;
+        h.objects
+            .iter()
+            .zip(&h.object_maps)
+            .filter(|&(_, &m)| h.map_types[m as usize] == global_type)
+            .find_map(|(&g, _)| {
+                let (_, cell) = h.global_cells(g).into_iter().find(|(n, _)| n == name)?;
+                match h.cell_value(cell)? {
+                    Value::Object(a) if h.objects.binary_search(&a).is_ok() => Some(a),
+                    _ => None,
+                }
+            })
+    }
+
     /// The class of the object at `addr`, if an object starts there.
     #[must_use]
     pub fn class_of(&self, addr: u64) -> Option<String> {
