@@ -50,6 +50,7 @@ const VERSION_SYMBOLS: [&str; 4] = [
 #[derive(Debug)]
 pub struct NodeBinary {
     path: PathBuf,
+    map: memmap2::Mmap,
     /// `v8dbg_*` and `nodedbg_*` symbols (full names), and V8's version symbols.
     symbols: HashMap<String, Symbol>,
     build_id: Option<Vec<u8>>,
@@ -104,13 +105,20 @@ impl NodeBinary {
         let base = obj.segments().map(|s| object::ObjectSegment::address(&s)).min().unwrap_or(0);
         let pie = obj.kind() == object::ObjectKind::Dynamic;
         let version_string = find_version_string(&map);
-        Ok(Self { path: path.to_owned(), symbols, build_id, base, pie, version_string })
+        drop(obj);
+        Ok(Self { path: path.to_owned(), map, symbols, build_id, base, pie, version_string })
     }
 
     /// The path of the binary.
     #[must_use]
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// `len` bytes of the file from `offset`.
+    pub(crate) fn file_bytes(&self, offset: u64, len: usize) -> Option<&[u8]> {
+        let start = usize::try_from(offset).ok()?;
+        self.map.get(start..start.checked_add(len)?)
     }
 
     /// The GNU build id, when the binary has one.

@@ -219,6 +219,13 @@ impl CoreFile {
         self.command.as_deref()
     }
 
+    /// Every mapping of the executable's file.
+    #[must_use]
+    pub fn executable_mappings(&self) -> Vec<MappedFile> {
+        let Some(exe) = self.executable() else { return Vec::new() };
+        self.files.iter().filter(|f| f.path == exe.path).cloned().collect()
+    }
+
     /// The executable the process ran: the mapped file holding its entry point.
     #[must_use]
     pub fn executable(&self) -> Option<&MappedFile> {

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::binary::{NodeBinary, V8Version};
-use crate::core_file::CoreFile;
+use crate::core_file::{CoreFile, MappedFile};
 use crate::error::Error;
 use crate::graph::DumpGraph;
 use crate::heap::Heap;
@@ -40,8 +40,35 @@ pub struct DumpInfo {
 /// Everything it reports is *present in memory* when the dump was taken: live objects, and
 /// garbage the collector had not yet reclaimed. A dump holds no mark bits to tell them apart.
 pub struct Dump {
-    heap: Heap<Box<dyn ReadMemory + Send + Sync>>,
+    heap: Heap<WithExecutable>,
     info: DumpInfo,
+}
+
+/// A process's memory, with the executable's read-only pages read from its file where the
+/// dump lacks them (kernel cores leave out unmodified file pages, such as the builtin
+/// modules' source text that external strings point into).
+struct WithExecutable {
+    memory: Box<dyn ReadMemory + Send + Sync>,
+    binary: NodeBinary,
+    /// (start, end, file offset) of each mapping of the executable.
+    mappings: Vec<(u64, u64, u64)>,
+}
+
+impl ReadMemory for WithExecutable {
+    fn regions(&self) -> &[crate::memory::Region] {
+        self.memory.regions()
+    }
+
+    fn bytes(&self, addr: u64, len: usize) -> Option<&[u8]> {
+        self.memory.bytes(addr, len).or_else(|| {
+            let &(start, end, offset) =
+                self.mappings.iter().find(|&&(s, e, _)| s <= addr && addr < e)?;
+            if addr.checked_add(len as u64)? > end {
+                return None;
+            }
+            self.binary.file_bytes(offset + (addr - start), len)
+        })
+    }
 }
 
 impl std::fmt::Debug for Dump {
@@ -139,41 +166,38 @@ impl Dump {
     /// supported.
     pub fn open_core(path: &Path, binary: Option<&Path>) -> Result<Self, Error> {
         let core = CoreFile::open(path)?;
-        let exe = core.executable().cloned();
-        let binary_path = match (binary, &exe) {
+        let binary_path = match (binary, core.executable()) {
             (Some(b), _) => b.to_owned(),
             (None, Some(e)) => PathBuf::from(&e.path),
             (None, None) => return Err(Error::NoExecutable),
         };
-        let first_page = exe.and_then(|e| {
-            core.mapped_files()
-                .iter()
-                .filter(|f| f.path == e.path)
-                .map(|f| f.start.wrapping_sub(f.file_offset))
-                .min()
-        });
+        let mappings = core.executable_mappings();
         let pid = core.pid();
-        Self::from_memory(Box::new(core), first_page, &binary_path, path.display().to_string(), pid)
+        Self::from_memory(Box::new(core), &mappings, &binary_path, path.display().to_string(), pid)
     }
 
-    /// Scans any memory source with the node binary at `binary`.
+    /// Scans any memory source with the node binary at `binary`; `exe_mappings` are where the
+    /// process mapped that binary (from the core's notes or /proc/PID/maps).
     ///
     /// # Errors
     /// As [`Dump::open_core`].
     pub fn from_memory(
         mem: Box<dyn ReadMemory + Send + Sync>,
-        exe_first_page: Option<u64>,
+        exe_mappings: &[MappedFile],
         binary: &Path,
         source: String,
         pid: Option<u32>,
     ) -> Result<Self, Error> {
         let node = NodeBinary::open(binary)?;
-        let bias = node.load_bias(exe_first_page);
+        let first_page = exe_mappings.iter().map(|f| f.start.wrapping_sub(f.file_offset)).min();
+        let bias = node.load_bias(first_page);
         check_binary_matches(&node, &*mem, bias)?;
         let version = node
             .v8_version(&*mem, bias)
             .ok_or_else(|| Error::UnknownVersion { binary: binary.to_owned() })?;
         let layout = Layout::new(&node, version)?;
+        let mappings = exe_mappings.iter().map(|f| (f.start, f.end, f.file_offset)).collect();
+        let mem = WithExecutable { memory: mem, binary: node, mappings };
         let heap = Heap::scan(mem, layout, &source)?;
         check_layout(&heap)?;
         let info = DumpInfo {

@@ -9,6 +9,7 @@ use std::fs::File;
 use std::io;
 use std::os::unix::fs::FileExt as _;
 
+use crate::core_file::MappedFile;
 use crate::error::Error;
 use crate::memory::{ReadMemory, Region, RegionCache};
 
@@ -19,7 +20,7 @@ pub struct LiveProcess {
     regions: Vec<Region>,
     data: Vec<Vec<u8>>,
     executable: Option<String>,
-    exe_first_page: Option<u64>,
+    exe_mappings: Vec<MappedFile>,
     cache: RegionCache,
 }
 
@@ -44,12 +45,17 @@ impl LiveProcess {
         })?;
         let mut regions = Vec::new();
         let mut data = Vec::new();
-        let mut exe_first_page = None;
+        let mut exe_mappings = Vec::new();
         for line in maps.lines() {
             let Some(m) = parse_maps_line(line) else { continue };
             let is_exe = executable.as_deref() == Some(m.path.as_str());
-            if is_exe && m.offset == 0 {
-                exe_first_page = Some(m.start);
+            if is_exe {
+                exe_mappings.push(MappedFile {
+                    start: m.start,
+                    end: m.end,
+                    file_offset: m.offset,
+                    path: m.path.clone(),
+                });
             }
             let anonymous = m.path.is_empty();
             let wanted = m.readable && (anonymous || (is_exe && m.writable));
@@ -74,7 +80,7 @@ impl LiveProcess {
             data.push(bytes);
         }
         drop(stopped);
-        Ok(Self { pid, regions, data, executable, exe_first_page, cache: RegionCache::default() })
+        Ok(Self { pid, regions, data, executable, exe_mappings, cache: RegionCache::default() })
     }
 
     /// The process id.
@@ -89,10 +95,10 @@ impl LiveProcess {
         self.executable.as_deref()
     }
 
-    /// Where the executable's first page is mapped.
+    /// Where the executable's file is mapped.
     #[must_use]
-    pub fn exe_first_page(&self) -> Option<u64> {
-        self.exe_first_page
+    pub fn executable_mappings(&self) -> &[MappedFile] {
+        &self.exe_mappings
     }
 }
 

@@ -63,10 +63,10 @@ pub fn dump(core: &Path, binary: Option<&Path>) -> anyhow::Result<Dump> {
             (None, Some(e)) => e.into(),
             (None, None) => anyhow::bail!("cannot tell process {pid}'s executable; pass --binary"),
         };
-        let first_page = live.exe_first_page();
+        let mappings = live.executable_mappings().to_vec();
         return Ok(Dump::from_memory(
             Box::new(live),
-            first_page,
+            &mappings,
             &exe,
             format!("process {pid}"),
             Some(pid),

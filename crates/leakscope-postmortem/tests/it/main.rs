@@ -28,6 +28,10 @@ globalThis.holder = {
   theOne: leaks[42], cons: 'abc'.repeat(5) + String(process.pid % 1), map: m,
   set: new Set(['alpha', 'beta']), two: '€uro' + 'x'.repeat(3), long, sliced: long.slice(4990, 5001),
   dict, nums: [1.5, 2.5],
+  // Internalized in place when used as a key: a thin string where V8 can.
+  thin: (() => { const k = 'dyn' + String(process.pid % 1) + 'amic'; const o = {}; o[k] = 1; return k; })(),
+  // Builtin sources are external strings; a function's source text is cut from one.
+  external: require('fs').readFileSync.toString(),
 };
 globalThis.makeCounter = (function () { const captured = { secret: 'kept-by-closure' }; return function counter() { return captured; }; })();
 ";
@@ -85,6 +89,12 @@ fn check_fixture(dump: &Dump, graph: &DumpGraph, label: &str) {
     assert_eq!(string("cons"), ("abcabcabcabcabc0".to_owned(), 16), "{label}");
     assert_eq!(string("two"), ("€uroxxx".to_owned(), 7), "{label}");
     assert_eq!(string("sliced"), ("LLLLLLLLLL0".to_owned(), 11), "{label}");
+    assert_eq!(string("thin"), ("dyn0amic".to_owned(), 8), "{label}");
+    let (external, _) = string("external");
+    assert!(
+        external.starts_with("function readFileSync(path, options) {"),
+        "{label}: {external:?}"
+    );
     let (long, long_len) = string("long");
     assert_eq!((long.len(), long_len), (1024, 5001), "{label}: cut like V8's snapshot names");
 
@@ -226,8 +236,9 @@ fn live_process() {
     let live = leakscope_postmortem::LiveProcess::attach(child.pid()).unwrap();
     assert!(child.is_running());
     let exe = live.executable().unwrap().to_owned();
-    let first = live.exe_first_page();
-    let dump = Dump::from_memory(Box::new(live), first, exe.as_ref(), "live".into(), None).unwrap();
+    let mappings = live.executable_mappings().to_vec();
+    let dump =
+        Dump::from_memory(Box::new(live), &mappings, exe.as_ref(), "live".into(), None).unwrap();
     let graph = dump.graph().unwrap();
     check_fixture(&dump, &graph, "live");
     assert!(child.is_running());
