@@ -220,7 +220,11 @@ impl<M: ReadMemory> Heap<M> {
             if let Some(e) = self.elements_store(addr) {
                 owned.insert(e, ());
             }
-            if let Some(p) = self.properties_store(addr) {
+            // The global dictionary's slots are its property cells: let them be edges, so
+            // the cells are reached from the global object like everything else.
+            if let Some(p) = self.properties_store(addr)
+                && ty != t.js_global_object
+            {
                 owned.insert(p, ());
             }
             if (ty == t.js_map || ty == t.js_set)
