@@ -31,6 +31,7 @@ pub struct MappedFile {
 #[derive(Debug)]
 pub struct CoreFile {
     path: PathBuf,
+    file: File,
     map: memmap2::Mmap,
     regions: Vec<Region>,
     /// Per region: where its bytes start in the file.
@@ -59,6 +60,7 @@ impl CoreFile {
         let map = unsafe { memmap2::Mmap::map(&file) }.map_err(open_error)?;
         let mut core = Self {
             path: path.to_owned(),
+            file,
             map,
             regions: Vec::new(),
             offsets: Vec::new(),
@@ -237,6 +239,18 @@ impl CoreFile {
 impl ReadMemory for CoreFile {
     fn regions(&self) -> &[Region] {
         &self.regions
+    }
+
+    fn read_into(&self, addr: u64, buf: &mut [u8]) -> bool {
+        // pread, not the map: probing every 256 KiB of a gcore'd core's gigabytes of
+        // reservations through the map would map (and count) large page-cache folios.
+        let Some(i) = self.cache.find(&self.regions, addr) else { return false };
+        let region = &self.regions[i];
+        let within = addr - region.start;
+        if within.saturating_add(buf.len() as u64) > region.present {
+            return false;
+        }
+        std::os::unix::fs::FileExt::read_exact_at(&self.file, buf, self.offsets[i] + within).is_ok()
     }
 
     fn bytes(&self, addr: u64, len: usize) -> Option<&[u8]> {

@@ -59,6 +59,10 @@ impl ReadMemory for WithExecutable {
         self.memory.regions()
     }
 
+    fn read_into(&self, addr: u64, buf: &mut [u8]) -> bool {
+        self.memory.read_into(addr, buf)
+    }
+
     fn bytes(&self, addr: u64, len: usize) -> Option<&[u8]> {
         self.memory.bytes(addr, len).or_else(|| {
             let &(start, end, offset) =
@@ -80,6 +84,10 @@ impl std::fmt::Debug for Dump {
 impl<T: ReadMemory + ?Sized> ReadMemory for Box<T> {
     fn regions(&self) -> &[crate::memory::Region] {
         (**self).regions()
+    }
+
+    fn read_into(&self, addr: u64, buf: &mut [u8]) -> bool {
+        (**self).read_into(addr, buf)
     }
 
     fn bytes(&self, addr: u64, len: usize) -> Option<&[u8]> {

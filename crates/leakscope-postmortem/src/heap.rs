@@ -97,21 +97,27 @@ impl<M: ReadMemory> Heap<M> {
         self.mem.u64_at(addr)
     }
 
+    /// A word read without mapping its page (see [`ReadMemory::read_into`]).
+    fn probe(&self, addr: u64) -> Option<u64> {
+        let mut b = [0u8; 8];
+        self.mem.read_into(addr, &mut b).then(|| u64::from_le_bytes(b))
+    }
+
     /// Reads a page header; `None` when it does not look like one.
     fn page_header(&self, chunk: u64, region_end: u64) -> Option<(u64, u64, u64)> {
         let p = self.layout.page;
         let base = match p.metadata_pointer {
             None => chunk,
             Some((pointer, back)) => {
-                let meta = self.word(chunk + pointer)?;
+                let meta = self.probe(chunk + pointer)?;
                 // Read-only pages' metadata does not point back (it is shared by isolates).
-                let back = self.word(meta.checked_add(back)?)?;
+                let back = self.probe(meta.checked_add(back)?)?;
                 (back == chunk || back == 0).then_some(meta)?
             }
         };
-        let heap = self.word(base.checked_add(p.heap)?)?;
-        let area_start = self.word(base.checked_add(p.area_start)?)?;
-        let area_end = self.word(base.checked_add(p.area_end)?)?;
+        let heap = self.probe(base.checked_add(p.heap)?)?;
+        let area_start = self.probe(base.checked_add(p.area_start)?)?;
+        let area_end = self.probe(base.checked_add(p.area_end)?)?;
         let plausible = area_start > chunk
             && area_start < chunk + PAGE_SIZE
             && area_start % 8 == 0

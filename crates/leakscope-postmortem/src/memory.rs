@@ -48,6 +48,20 @@ pub trait ReadMemory {
     /// them.
     fn bytes(&self, addr: u64, len: usize) -> Option<&[u8]>;
 
+    /// Copies `[addr, addr + buf.len())` into `buf`; `false` when the source lacks a byte.
+    ///
+    /// For probing many scattered places (page headers): a core file reads these without
+    /// mapping the pages into memory.
+    fn read_into(&self, addr: u64, buf: &mut [u8]) -> bool {
+        match self.bytes(addr, buf.len()) {
+            Some(b) => {
+                buf.copy_from_slice(b);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// The region containing `addr`.
     fn region_of(&self, addr: u64) -> Option<&Region> {
         let regions = self.regions();
