@@ -74,6 +74,16 @@ impl<M: ReadMemory> Heap<M> {
         }
     }
 
+    /// The slot count of an array-like object the scan found (FixedArray, hash tables…),
+    /// when its length fits its size: every loop over slots is bounded by this, so a
+    /// corrupt length cannot send reads past the object.
+    pub(crate) fn slot_count(&self, array: u64) -> Option<u64> {
+        let k = self.objects.binary_search(&array).ok()?;
+        let l = &self.layout;
+        let len = u64::try_from(self.smi(array + l.fixed_array_length)?).ok()?;
+        (l.fixed_array_data + 8 * len <= u64::from(self.sizes[k])).then_some(len)
+    }
+
     /// The map of an object.
     pub(crate) fn map_of(&self, addr: u64) -> Option<u64> {
         self.pointer(addr).filter(|m| self.maps.binary_search(m).is_ok())
@@ -184,10 +194,7 @@ impl<M: ReadMemory> Heap<M> {
     /// The (key, value) entries of a hash table with the FixedArray layout.
     fn dictionary_entries(&self, table: u64, first: u64, entry_size: u64) -> Vec<(u64, Value)> {
         let l = &self.layout;
-        let Some(len) = self.smi(table + l.fixed_array_length).and_then(|v| u64::try_from(v).ok())
-        else {
-            return Vec::new();
-        };
+        let Some(len) = self.slot_count(table) else { return Vec::new() };
         let mut out = Vec::new();
         let mut i = first;
         while i + 1 < len {
@@ -444,11 +451,7 @@ impl<M: ReadMemory> Heap<M> {
         let l = &self.layout;
         let Some(store) = self.pointer(obj + l.elements) else { return Vec::new() };
         let Some(store_type) = self.type_of(store) else { return Vec::new() };
-        let Some(capacity) =
-            self.smi(store + l.fixed_array_length).and_then(|v| u64::try_from(v).ok())
-        else {
-            return Vec::new();
-        };
+        let Some(capacity) = self.slot_count(store) else { return Vec::new() };
         let length = if info.instance_type == l.types.js_array {
             self.array_length(obj).and_then(|v| u64::try_from(v).ok()).unwrap_or(0).min(capacity)
         } else {
@@ -562,9 +565,11 @@ impl<M: ReadMemory> Heap<M> {
             return Vec::new();
         };
         let entry_size = if is_map { 3 } else { 2 };
+        let Some(slots) = self.slot_count(table) else { return Vec::new() };
+        let used = (elements + deleted).min(slots.saturating_sub(3 + buckets) / entry_size);
         let first = data + 8 * (3 + buckets);
         let mut out = Vec::new();
-        for i in 0..(elements + deleted).min(1 << 24) {
+        for i in 0..used {
             let entry = first + 8 * entry_size * i;
             let Some(key) = self.value_at(entry) else { break };
             if matches!(key, Value::Object(k) if self.is_the_hole(k)) {
@@ -598,10 +603,7 @@ impl<M: ReadMemory> Heap<M> {
     pub(crate) fn global_cells(&self, global: u64) -> Vec<(String, u64)> {
         let l = &self.layout;
         let Some(dict) = self.pointer(global + l.global_dictionary) else { return Vec::new() };
-        let Some(len) = self.smi(dict + l.fixed_array_length).and_then(|v| u64::try_from(v).ok())
-        else {
-            return Vec::new();
-        };
+        let Some(len) = self.slot_count(dict) else { return Vec::new() };
         let mut out = Vec::new();
         for i in 3..len {
             let Some(cell) = self.pointer(dict + l.fixed_array_data + 8 * i) else { continue };
