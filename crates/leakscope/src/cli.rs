@@ -100,7 +100,8 @@ pub enum Command {
 /// What every command that reads one snapshot takes.
 #[derive(Debug, Args)]
 pub struct SnapshotArg {
-    /// The heap snapshot: a .heapsnapshot file, gzip-compressed or not, or - for stdin
+    /// The heap snapshot: a .heapsnapshot file, gzip-compressed or not, or - for stdin; or a
+    /// core dump of a node process (recognised by its ELF magic)
     #[arg(value_name = "SNAP")]
     pub path: PathBuf,
     /// For a core dump: the node binary that made it (default: the one the core names)

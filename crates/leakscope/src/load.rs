@@ -77,17 +77,16 @@ pub fn dump(core: &Path, binary: Option<&Path>) -> anyhow::Result<Dump> {
 }
 
 /// A heap from either source: a snapshot, or a core dump made into the same graph.
-#[allow(dead_code)] // read by the analysis commands that take SNAP
 pub struct LoadedHeap {
     pub graph: leakscope_graph::HeapGraph,
     /// For a core dump: each node's address (0 for synthetic nodes), for printing `0xADDR`.
+    #[allow(dead_code)] // for commands that print addresses of core objects
     pub addresses: Option<Vec<u64>>,
     pub elapsed: Duration,
 }
 
 /// Loads a snapshot, or a core dump (recognised by its ELF magic) with `binary` as its node
 /// binary: what every command that takes SNAP should call.
-#[allow(dead_code)] // the entry point for the analysis commands that take SNAP
 pub fn heap(path: &Path, binary: Option<&Path>, quiet: bool) -> anyhow::Result<LoadedHeap> {
     let start = Instant::now();
     if is_core(path) {

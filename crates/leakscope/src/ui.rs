@@ -4,8 +4,8 @@
 use std::io::IsTerminal as _;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use leakscope_procfs::ProcfsError;
 use leakscope_postmortem::Error as PostmortemError;
+use leakscope_procfs::ProcfsError;
 use leakscope_snapshot::Error as SnapshotError;
 
 /// Prints an error with its causes, and a hint when we know what the user can do.

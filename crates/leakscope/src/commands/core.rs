@@ -1,7 +1,7 @@
 //! `leakscope core …`: post-mortem analysis of a core dump (or a stopped live process).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use clap::{Args as ClapArgs, Subcommand};
-use leakscope_graph::{EdgeName, EdgeType, NodeIndex};
+use leakscope_graph::{EdgeName, EdgeType, NodeIndex, Progress, RetainerPaths};
 use leakscope_postmortem::{Dump, DumpGraph, ValueView};
 use serde::Serialize;
 
@@ -377,37 +377,15 @@ fn node_label(dump: &Dump, g: &DumpGraph, n: NodeIndex) -> String {
     format!("{class} {addr:#x}")
 }
 
-/// The shortest path from the root to `target`, as (node, edge into the next node) steps.
+/// The retainer path from the root to `target` (through `global` when one exists, skipping
+/// weak and cache edges, as `leakscope retainers` does), as (node, edge to the next) steps.
 fn retainer_path(
     g: &DumpGraph,
     target: NodeIndex,
 ) -> Option<Vec<(NodeIndex, leakscope_graph::EdgeIndex)>> {
-    let graph = &g.graph;
-    let mut parent: Vec<Option<(u32, u32)>> = vec![None; graph.node_count()];
-    let mut seen = vec![false; graph.node_count()];
-    let mut queue = VecDeque::from([graph.root()]);
-    seen[graph.root().index()] = true;
-    while let Some(n) = queue.pop_front() {
-        if n == target {
-            break;
-        }
-        for e in graph.edges(n) {
-            let to = graph.edge_to(e);
-            if !seen[to.index()] && graph.edge_type(e) != EdgeType::Weak {
-                seen[to.index()] = true;
-                parent[to.index()] = Some((n.0, e.0));
-                queue.push_back(to);
-            }
-        }
-    }
-    let mut path = Vec::new();
-    let mut cur = target;
-    while let Some((from, e)) = parent[cur.index()] {
-        path.push((NodeIndex(from), leakscope_graph::EdgeIndex(e)));
-        cur = NodeIndex(from);
-    }
-    path.reverse();
-    (cur == graph.root() && !path.is_empty()).then_some(path)
+    let paths = RetainerPaths::compute(&g.graph, Progress::none());
+    let steps = paths.path(&g.graph, target)?;
+    (!steps.is_empty()).then(|| steps.iter().map(|s| (s.from, s.edge)).collect())
 }
 
 struct Referrer {

@@ -73,6 +73,11 @@ fn core_commands_end_to_end() {
     assert_eq!(info["nodes"], core_info["nodes"]);
     assert_eq!(info["edges"], core_info["edges"]);
 
+    // Every SNAP command takes a core: the class census of the core's graph.
+    let summary = run_json(&["summary", core_arg]);
+    let row = summary["classes"].as_array().unwrap().iter().find(|c| c["class"] == "Session");
+    assert_eq!(row.expect("Session in the census")["count"], 3000);
+
     // diff of a core with itself: nothing grew.
     let diff = run_json(&["core", "diff", core_arg, core_arg]);
     assert_eq!(diff["classes"], serde_json::json!([]));
