@@ -1,5 +1,6 @@
 //! `cargo xtask bench`: load and analysis throughput and peak RSS of the release binary on a
-//! large real snapshot, made with node on first use (about 370 MB, 4.2 M nodes).
+//! large real snapshot, made with node on first use (about 370 MB, 4.2 M nodes), and on a core
+//! dump of a node process holding 1.5 M class instances (about 315 MB).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -21,6 +22,16 @@ const CASES: &[Case] = &[
     Case { name: "retainers --class", args: &["retainers", "--json", "--class", "Item", "{snap}"] },
     Case { name: "objects", args: &["objects", "--json", "{snap}"] },
 ];
+
+/// Measured on a core dump (`{core}`) of a process holding 1.5 M class instances; `{out}` is a
+/// scratch file beside it.
+const CORE_CASES: &[Case] = &[
+    Case { name: "core objects", args: &["core", "objects", "--json", "{core}"] },
+    Case { name: "core convert", args: &["core", "convert", "{core}", "-o", "{out}"] },
+];
+
+/// Objects in the benchmark core (the research note's llnode comparison: 23.4 s, 1.13 GB).
+const CORE_ITEMS: u64 = 1_500_000;
 
 const RUNS: usize = 3;
 
@@ -98,6 +109,35 @@ fn big_snapshot(root: &Path, items: u64) -> anyhow::Result<PathBuf> {
     Ok(path)
 }
 
+/// A kernel core of node holding `items` objects, made on first use in target/bench.
+fn big_core(root: &Path, items: u64) -> anyhow::Result<PathBuf> {
+    let dir = root.join(format!("target/bench/core-{items}"));
+    let path = dir.join("core");
+    if path.exists() {
+        return Ok(path);
+    }
+    std::fs::create_dir_all(&dir)?;
+    let pattern = std::fs::read_to_string("/proc/sys/kernel/core_pattern").unwrap_or_default();
+    if pattern.trim() != "core" {
+        bail!(
+            "kernel.core_pattern is {:?}; the core benchmark needs `core` (cores in the cwd)",
+            pattern.trim()
+        );
+    }
+    eprintln!("making {} with node ({items} objects; takes a few seconds)", path.display());
+    let script = root.join("bench/make-big-core.js");
+    let shell = format!(
+        "ulimit -c unlimited; exec node --max-old-space-size=8000 '{}' {items}",
+        script.display()
+    );
+    // node aborts on purpose: the status is the signal, the core is the result.
+    let _ = Command::new("sh").arg("-c").arg(shell).current_dir(&dir).status()?;
+    if !path.exists() {
+        bail!("node did not leave a core in {}", dir.display());
+    }
+    Ok(path)
+}
+
 pub fn run(root: &Path, args: Vec<String>) -> anyhow::Result<()> {
     let mut snapshot = None;
     let mut items = 1_400_000u64;
@@ -123,18 +163,43 @@ pub fn run(root: &Path, args: Vec<String>) -> anyhow::Result<()> {
         "{:<22} {:>14} {:>10} {:>12} {:>11} {:>9}",
         "command", "wall (best/3)", "cpu", "throughput", "peak RSS", "RSS/file"
     );
-    for case in CASES {
+    run_cases(&bin, CASES, &snap, "{snap}", size)?;
+    let core = big_core(root, CORE_ITEMS)?;
+    let core_size = std::fs::metadata(&core)?.len();
+    #[allow(clippy::cast_precision_loss)] // display only
+    let core_mb = core_size as f64 / 1e6;
+    println!("\ncore: {} ({core_mb:.1} MB, {CORE_ITEMS} class instances)", core.display());
+    run_cases(&bin, CORE_CASES, &core, "{core}", core_size)
+}
+
+/// Runs each case `RUNS` times on `input` (named `placeholder` in the arguments) and prints
+/// the best wall time with its CPU time and phases, and the peak RSS.
+fn run_cases(
+    bin: &Path,
+    cases: &[Case],
+    input: &Path,
+    placeholder: &str,
+    size: u64,
+) -> anyhow::Result<()> {
+    #[allow(clippy::cast_precision_loss)] // display only
+    let mb = size as f64 / 1e6;
+    let out = input.with_extension("converted.heapsnapshot");
+    for case in cases {
         let args: Vec<String> = case
             .args
             .iter()
-            .map(|a| if *a == "{snap}" { snap.display().to_string() } else { (*a).to_owned() })
+            .map(|a| match *a {
+                a if a == placeholder => input.display().to_string(),
+                "{out}" => out.display().to_string(),
+                a => a.to_owned(),
+            })
             .collect();
         let mut best = Duration::MAX;
         let mut rss = 0;
         let mut phases = Vec::new();
         let mut cpu = Duration::ZERO;
         for _ in 0..RUNS {
-            let m = measure(&bin, &args)?;
+            let m = measure(bin, &args)?;
             if m.wall < best {
                 best = m.wall;
                 cpu = m.cpu;

@@ -27,8 +27,10 @@ mod parallel;
 mod reader;
 mod scan;
 mod trace_tree;
+mod writer;
 
 pub use error::Error;
 pub use header::Layout;
 pub use open::{Progress, ReadOptions};
 pub use reader::Snapshot;
+pub use writer::write_snapshot;

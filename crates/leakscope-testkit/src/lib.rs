@@ -295,3 +295,122 @@ fn workspace_root() -> PathBuf {
 pub fn scratch() -> TempDir {
     tempfile::Builder::new().prefix("leakscope-test-").tempdir().expect("tempdir")
 }
+
+/// How a test core was made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CoreKind {
+    /// Written by the kernel when the process aborted.
+    Kernel,
+    /// Written by `gcore` from a running process.
+    Gcore,
+}
+
+/// A core dump of a Node process, deleted with its directory.
+#[derive(Debug)]
+pub struct Core {
+    /// The core file.
+    pub path: PathBuf,
+    /// How it was made.
+    pub kind: CoreKind,
+}
+
+/// Whether `gcore` (from gdb) is installed.
+#[must_use]
+pub fn has_gcore() -> bool {
+    Command::new("gcore")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
+}
+
+impl Node {
+    /// Runs `body` and dumps the process's core into `dir`: the kernel writes it when the
+    /// script calls `process.abort()` with the core size limit raised; where the kernel does
+    /// not write cores into the working directory (a `core_pattern` pipe or path), `gcore`
+    /// dumps the running process instead, and the test output says so.
+    #[must_use]
+    pub fn core_dump(&self, dir: &Path, body: &str) -> Core {
+        let pattern = std::fs::read_to_string("/proc/sys/kernel/core_pattern").unwrap_or_default();
+        let pattern = pattern.trim();
+        if pattern == "core" || pattern.starts_with("core.") && !pattern.contains('/') {
+            let script = format!("{body}\n;process.abort();\n");
+            std::fs::write(dir.join("fixture.js"), script).expect("write script");
+            let shell = format!("ulimit -c unlimited; exec '{}' fixture.js", self.path.display());
+            let _ = run_with_timeout(
+                Command::new("sh").arg("-c").arg(shell).current_dir(dir),
+                Duration::from_secs(120),
+            );
+            let found =
+                std::fs::read_dir(dir).expect("read dir").flatten().map(|e| e.path()).find(|p| {
+                    p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("core"))
+                });
+            if let Some(path) = found {
+                return Core { path, kind: CoreKind::Kernel };
+            }
+            eprintln!("note: the kernel wrote no core (core_pattern {pattern:?}); using gcore");
+        } else {
+            eprintln!("note: core_pattern is {pattern:?}, not a file in the cwd; using gcore");
+        }
+        assert!(has_gcore(), "no kernel core and no gcore: install gdb");
+        let child = self.spawn_idle(dir, body);
+        let path = dir.join("core");
+        let out = run_with_timeout(
+            Command::new("gcore").arg("-o").arg(&path).arg(child.pid().to_string()),
+            Duration::from_secs(120),
+        );
+        assert!(out.status.success(), "gcore failed: {}", String::from_utf8_lossy(&out.stderr));
+        let written = dir.join(format!("core.{}", child.pid()));
+        drop(child);
+        Core { path: written, kind: CoreKind::Gcore }
+    }
+
+    /// Runs `body` in a Node process that then idles until dropped; returns once the body ran.
+    #[must_use]
+    pub fn spawn_idle(&self, dir: &Path, body: &str) -> Idle {
+        let script = format!("{body}\n;console.log('ready');setInterval(() => {{}}, 1000);\n");
+        let file = dir.join("idle.js");
+        std::fs::write(&file, script).expect("write script");
+        let mut child = self
+            .command()
+            .arg(&file)
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn node");
+        let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+        let mut line = String::new();
+        let _ = std::io::BufRead::read_line(&mut stdout, &mut line);
+        assert_eq!(line.trim(), "ready", "the idle fixture did not start");
+        Idle { child }
+    }
+}
+
+/// A Node process running a fixture; killed when dropped.
+#[derive(Debug)]
+pub struct Idle {
+    child: std::process::Child,
+}
+
+impl Idle {
+    /// Its process id.
+    #[must_use]
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether it is still running (not exited, not killed).
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+}
+
+impl Drop for Idle {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -8,8 +8,8 @@ use crate::commands;
 
 /// Find, explain and prove the fix of memory leaks in Node.js programs.
 ///
-/// leakscope reads V8 heap snapshots (.heapsnapshot, .heapsnapshot.gz, or - for stdin) and
-/// tells what is in them and what grows between them.
+/// leakscope reads V8 heap snapshots (.heapsnapshot, .heapsnapshot.gz, or - for stdin) and core
+/// dumps of node processes, and tells what is in them and what grows between them.
 #[derive(Debug, Parser)]
 #[command(name = "leakscope", version, propagate_version = true, max_term_width = 100)]
 pub struct Cli {
@@ -88,14 +88,25 @@ pub enum Command {
     /// example. Heap snapshots record a property only when it holds a heap value: properties
     /// holding small integers do not appear.
     Objects(commands::objects::Args),
+    /// Post-mortem analysis of a core dump of a node process (or of a running one, by PID)
+    ///
+    /// Take a core with `gcore PID` (the process keeps running) or from a crash
+    /// (`node --abort-on-uncaught-exception`, `ulimit -c unlimited`), then analyse it offline
+    /// with the same node binary. Objects are those present in memory when the dump was taken:
+    /// live ones and garbage not yet collected.
+    Core(commands::core::Args),
 }
 
 /// What every command that reads one snapshot takes.
 #[derive(Debug, Args)]
 pub struct SnapshotArg {
-    /// The heap snapshot: a .heapsnapshot file, gzip-compressed or not, or - for stdin
+    /// The heap snapshot: a .heapsnapshot file, gzip-compressed or not, or - for stdin; or a
+    /// core dump of a node process (recognised by its ELF magic)
     #[arg(value_name = "SNAP")]
     pub path: PathBuf,
+    /// For a core dump: the node binary that made it (default: the one the core names)
+    #[arg(long, value_name = "PATH")]
+    pub binary: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use leakscope_postmortem::Dump;
 use leakscope_snapshot::{ReadOptions, Snapshot};
 
 use crate::ui;
@@ -41,4 +42,62 @@ pub fn snapshot(path: &Path, quiet: bool) -> anyhow::Result<Loaded> {
         ui::warn(&format!("{}: {warning}", path.display()));
     }
     Ok(Loaded { snapshot, elapsed: start.elapsed() })
+}
+
+/// Whether `path` is an ELF core dump rather than a snapshot (checked by its magic).
+pub fn is_core(path: &Path) -> bool {
+    let mut magic = [0u8; 4];
+    std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
+        .is_ok_and(|()| leakscope_postmortem::CoreFile::has_elf_magic(&magic))
+}
+
+/// Scans a core dump, or a live process when `core` is a PID that is not a file.
+pub fn dump(core: &Path, binary: Option<&Path>) -> anyhow::Result<Dump> {
+    if !core.exists()
+        && let Some(pid) = core.to_str().and_then(|s| s.parse::<u32>().ok())
+    {
+        let live = leakscope_postmortem::LiveProcess::attach(pid)?;
+        let exe = match (binary, live.executable()) {
+            (Some(b), _) => b.to_owned(),
+            (None, Some(e)) => e.into(),
+            (None, None) => anyhow::bail!("cannot tell process {pid}'s executable; pass --binary"),
+        };
+        let mappings = live.executable_mappings().to_vec();
+        return Ok(Dump::from_memory(
+            Box::new(live),
+            &mappings,
+            &exe,
+            format!("process {pid}"),
+            Some(pid),
+        )?);
+    }
+    Dump::open_core(core, binary)
+        .map_err(|e| anyhow::Error::new(e).context(format!("cannot analyse {}", core.display())))
+}
+
+/// A heap from either source: a snapshot, or a core dump made into the same graph.
+pub struct LoadedHeap {
+    pub graph: leakscope_graph::HeapGraph,
+    /// For a core dump: each node's address (0 for synthetic nodes), for printing `0xADDR`.
+    #[allow(dead_code)] // for commands that print addresses of core objects
+    pub addresses: Option<Vec<u64>>,
+    pub elapsed: Duration,
+}
+
+/// Loads a snapshot, or a core dump (recognised by its ELF magic) with `binary` as its node
+/// binary: what every command that takes SNAP should call.
+pub fn heap(path: &Path, binary: Option<&Path>, quiet: bool) -> anyhow::Result<LoadedHeap> {
+    let start = Instant::now();
+    if is_core(path) {
+        let dump = dump(path, binary)?;
+        let g = dump.graph()?;
+        return Ok(LoadedHeap {
+            graph: g.graph,
+            addresses: Some(g.addresses),
+            elapsed: start.elapsed(),
+        });
+    }
+    let loaded = snapshot(path, quiet)?;
+    Ok(LoadedHeap { graph: loaded.snapshot.graph, addresses: None, elapsed: loaded.elapsed })
 }

@@ -4,6 +4,7 @@
 use std::io::IsTerminal as _;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use leakscope_postmortem::Error as PostmortemError;
 use leakscope_procfs::ProcfsError;
 use leakscope_snapshot::Error as SnapshotError;
 
@@ -18,6 +19,9 @@ pub fn print_error(err: &anyhow::Error) {
 fn hint(err: &anyhow::Error) -> Option<&'static str> {
     if let Some(e) = err.chain().find_map(|c| c.downcast_ref::<ProcfsError>()) {
         return procfs_hint(e);
+    }
+    if let Some(e) = err.chain().find_map(|c| c.downcast_ref::<PostmortemError>()) {
+        return postmortem_hint(e);
     }
     let e = err.chain().find_map(|c| c.downcast_ref::<SnapshotError>())?;
     Some(match e {
@@ -53,6 +57,32 @@ fn procfs_hint(e: &ProcfsError) -> Option<&'static str> {
         ProcfsError::NotLinux { .. } => {
             "mapping sampling reads /proc/PID/smaps, which only Linux has; on macOS, \
              `vmmap PID` shows the same regions"
+        }
+        _ => return None,
+    })
+}
+
+fn postmortem_hint(e: &PostmortemError) -> Option<&'static str> {
+    Some(match e {
+        PostmortemError::TruncatedCore { .. } => {
+            "the core is incomplete: the disk filled up, or a core size limit (ulimit -c, \
+             systemd-coredump's ProcessSizeMax) cut it; dump again with room for the whole heap"
+        }
+        PostmortemError::NotACore { .. } => {
+            "give a core file: `gcore PID`, or a crash core (`ulimit -c unlimited`; with \
+             systemd, `coredumpctl dump PID -o core`)"
+        }
+        PostmortemError::NoExecutable | PostmortemError::BinaryMismatch { .. } => {
+            "pass the exact node binary that ran the process with --binary (same version and \
+             build; `node -p process.versions.v8` must match)"
+        }
+        PostmortemError::UnsupportedVersion { .. } => {
+            "analyse a heap snapshot instead (`leakscope snapshot PID`), or add the version: \
+             docs/new-node-version.md"
+        }
+        PostmortemError::NoHeap { .. } | PostmortemError::LayoutCheck { .. } => {
+            "is this a core of a node process, made by the binary given? Please report it with \
+             `node --version`"
         }
         _ => return None,
     })

@@ -4,6 +4,7 @@
 
 mod malformed;
 mod real;
+mod writer;
 
 use leakscope_snapshot::{Error, ReadOptions, Snapshot};
 

@@ -52,6 +52,9 @@ struct LayoutInfo {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    if load::is_core(&args.snapshot.path) {
+        return run_core(args);
+    }
     let loaded = load::snapshot(&args.snapshot.path, args.output.json)?;
     let s = &loaded.snapshot;
     let g = &s.graph;
@@ -128,5 +131,44 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     println!("  node fields: {}", info.layout.node_fields.join(", "));
     println!("  edge fields: {}", info.layout.edge_fields.join(", "));
     println!("  edge types:  {}", info.layout.edge_types.join(", "));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `info CORE`: what the scan found and the graph it makes.
+fn run_core(args: &Args) -> anyhow::Result<ExitCode> {
+    let start = std::time::Instant::now();
+    let dump = load::dump(&args.snapshot.path, args.snapshot.binary.as_deref())?;
+    let g = dump.graph()?;
+    let i = dump.info();
+    let elapsed = start.elapsed().as_secs_f64();
+    if args.output.json {
+        let out = serde_json::json!({
+            "file": i.source,
+            "binary": i.binary,
+            "pid": i.pid,
+            "v8_version": i.v8_version.to_string(),
+            "pages": i.pages,
+            "maps": i.maps,
+            "objects": i.objects,
+            "object_bytes": i.object_bytes,
+            "nodes": g.graph.node_count(),
+            "edges": g.graph.edge_count(),
+            "strings": g.graph.strings().len(),
+            "load_seconds": elapsed,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{} (core dump)", i.source);
+    println!("  binary     {} (V8 {})", i.binary.display(), i.v8_version);
+    if let Some(pid) = i.pid {
+        println!("  pid        {pid}");
+    }
+    println!("  V8 pages   {:>12}", i.pages);
+    println!("  maps       {:>12}", i.maps);
+    println!("  objects    {:>12}  ({}, present in memory)", i.objects, ui::bytes(i.object_bytes));
+    println!("  nodes      {:>12}", g.graph.node_count());
+    println!("  edges      {:>12}", g.graph.edge_count());
+    println!("  analysed in {elapsed:.3} s");
     Ok(ExitCode::SUCCESS)
 }

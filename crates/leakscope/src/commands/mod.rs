@@ -1,5 +1,6 @@
 //! One module per command.
 
+pub mod core;
 pub mod info;
 pub mod maps;
 pub mod native;
@@ -24,5 +25,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Retainers(args) => retainers::run(&args),
         Command::Show(args) => show::run(&args),
         Command::Objects(args) => objects::run(&args),
+        Command::Core(args) => core::run(&args),
     }
 }

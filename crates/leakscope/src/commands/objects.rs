@@ -60,8 +60,8 @@ const MAX_REFERRERS: usize = 10;
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let quiet = args.output.json;
-    let loaded = load::snapshot(&args.snapshot.path, quiet)?;
-    let g = &loaded.snapshot.graph;
+    let loaded = load::heap(&args.snapshot.path, args.snapshot.binary.as_deref(), quiet)?;
+    let g = &loaded.graph;
     let mut groups = match &args.class {
         None => property_signatures(g, |_| true),
         Some(name) => {

@@ -34,8 +34,8 @@ pub struct Args {
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let quiet = args.output.json;
-    let loaded = load::snapshot(&args.snapshot.path, quiet)?;
-    let g = &loaded.snapshot.graph;
+    let loaded = load::heap(&args.snapshot.path, args.snapshot.binary.as_deref(), quiet)?;
+    let g = &loaded.graph;
     let n = select::node(g, args.id)?;
     let a = analyze::analysis(g, quiet);
     let options = ShowOptions {

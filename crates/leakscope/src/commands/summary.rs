@@ -68,8 +68,8 @@ struct ClassRow {
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let quiet = args.output.json;
-    let loaded = load::snapshot(&args.snapshot.path, quiet)?;
-    let g = &loaded.snapshot.graph;
+    let loaded = load::heap(&args.snapshot.path, args.snapshot.binary.as_deref(), quiet)?;
+    let g = &loaded.graph;
     let mut a = analyze::analysis(g, quiet);
     let mut rows = a.census(g, Progress::none());
     let all_classes = rows.len();

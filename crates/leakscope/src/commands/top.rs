@@ -49,8 +49,8 @@ struct Object {
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let quiet = args.output.json;
-    let loaded = load::snapshot(&args.snapshot.path, quiet)?;
-    let g = &loaded.snapshot.graph;
+    let loaded = load::heap(&args.snapshot.path, args.snapshot.binary.as_deref(), quiet)?;
+    let g = &loaded.graph;
     let a = analyze::analysis(g, quiet);
     let paths = analyze::retainer_paths(g, quiet);
 

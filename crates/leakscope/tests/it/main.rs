@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)] // tests fail loudly on purpose
 
 mod analyses;
+mod core;
 mod info;
 mod maps;
 mod native;
