@@ -160,22 +160,19 @@ fn allocation_traces() {
     assert_eq!(g.string(stack.last().unwrap().name), "(root)");
 }
 
-/// A real snapshot made once for the mutation tests (a few MB).
+/// A real snapshot made once for the mutation tests (a few MB). Its directory is removed at
+/// once: statics are never dropped, so a `TempDir` kept here would outlive the test run.
 fn real_bytes() -> &'static [u8] {
-    static BYTES: std::sync::OnceLock<(leakscope_testkit::TempDir, Vec<u8>)> =
-        std::sync::OnceLock::new();
-    &BYTES
-        .get_or_init(|| {
-            let dir = scratch();
-            let path = node().write_snapshot(
-                dir.path(),
-                "fuzz",
-                "globalThis.xs = Array.from({length: 100}, (_, i) => ({i}));",
-            );
-            let bytes = std::fs::read(&path).unwrap();
-            (dir, bytes)
-        })
-        .1
+    static BYTES: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    BYTES.get_or_init(|| {
+        let dir = scratch();
+        let path = node().write_snapshot(
+            dir.path(),
+            "fuzz",
+            "globalThis.xs = Array.from({length: 100}, (_, i) => ({i}));",
+        );
+        std::fs::read(&path).unwrap()
+    })
 }
 
 proptest::proptest! {
