@@ -577,6 +577,48 @@ mod tests {
         assert_eq!(class_name_of("Foo Bar"), "Foo Bar");
     }
 
+    /// `count` plain objects with these properties (and a `__proto__`), held by the root.
+    fn plain_objects(shapes: &[(&[&str], usize)]) -> HeapGraph {
+        let mut b = crate::GraphBuilder::new();
+        let root = b.add_node(NodeType::SYNTHETIC, "", 1, 0);
+        let proto = b.add_node(NodeType::OBJECT, "Object", 3, 8);
+        let mut id = 5;
+        for (props, count) in shapes {
+            for _ in 0..*count {
+                let o = b.add_node(NodeType::OBJECT, "Object", id, 24);
+                id += 2;
+                b.add_edge(root, EdgeType::Property, "o", o);
+                b.add_edge(o, EdgeType::Property, "__proto__", proto);
+                for p in *props {
+                    b.add_edge(o, EdgeType::Property, p, proto);
+                }
+            }
+        }
+        b.build().unwrap()
+    }
+
+    #[test]
+    fn another_snapshots_interfaces_name_plain_objects_alike() {
+        let earlier = plain_objects(&[(&["x", "y", "z"], 1)]);
+        let later = plain_objects(&[(&["x", "y"], 3), (&["w", "v"], 2)]);
+        let none = BitSet::new(0);
+        let named = |g: &HeapGraph, c: &Classes| {
+            g.nodes().skip(2).map(|n| c.name(c.of(n)).to_owned()).collect::<Vec<_>>()
+        };
+        let own = Classes::compute(&earlier, &none, Progress::none());
+        assert_eq!(named(&earlier, &own), ["Object"], "one object defines no interface");
+        let interfaces = Classes::compute(&later, &none, Progress::none());
+        assert_eq!(interfaces.interfaces(), [vec!["x", "y"], vec!["w", "v"]]);
+        let alike = Classes::compute_with_interfaces(
+            &earlier,
+            &none,
+            interfaces.interfaces(),
+            Progress::none(),
+        );
+        assert_eq!(named(&earlier, &alike), ["{x, y}"]);
+        assert_eq!(alike.interface_count(), 2, "{{w, v}}: names the earlier graph lacks");
+    }
+
     #[test]
     fn property_names_are_quoted_like_json() {
         assert_eq!(format_property_name("plain"), "plain");
