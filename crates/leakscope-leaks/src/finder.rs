@@ -19,8 +19,9 @@
 //!    object, never a sample.
 
 use leakscope_graph::{
-    Analysis, BitSet, FxHashMap, HeapGraph, NodeIndex, NodeType, PathStep, Progress, ResolvedStep,
-    RetainerPaths, StringId, display_name, edge_text, location, path_text, resolve, string_text,
+    Analysis, BitSet, FxHashMap, HeapGraph, NodeIndex, NodeType, ObjectView, PathStep, Progress,
+    ResolvedStep, RetainerPaths, ShowOptions, StringId, display_name, edge_text, location,
+    path_text, resolve, show, string_text,
 };
 use serde::Serialize;
 
@@ -126,8 +127,10 @@ pub struct Finding {
     /// The same on one line, long paths shortened in the middle: `global → cache → table →
     /// [12] → Session @4321`.
     pub path: String,
-    /// An object of the group (the one retaining the most).
+    /// An object of the group (the nearest to the roots, then the one retaining the most).
     pub example_id: u32,
+    /// The example object as `show @ID --json` prints it (depth 1).
+    pub example: ObjectView,
     /// `file:line:column` of the class's constructor or the closure, where the snapshot has it.
     pub location: Option<String>,
     /// For strings: the example's text (at most 80 characters).
@@ -546,6 +549,7 @@ fn report(
             retainer_path: resolve(g, classes, &grp.path),
             path: path_line(g, classes, &grp.path),
             example_id: g.node_id(example),
+            example: show(g, a, example, &ShowOptions::default()),
             location: location(g, example),
             sample: g.node_type(example).is_string().then(|| {
                 let (mut text, truncated) = string_text(g, example, 80);

@@ -70,6 +70,7 @@ fn assert_planted(f: &Value, class: &str, holder: &str, node: &Node) {
     assert!(f["retained_size"].as_u64().unwrap() >= f["shallow_size"].as_u64().unwrap());
     let path = f["retainer_path"].as_array().unwrap();
     assert_eq!(path.last().unwrap()["id"], f["example_id"]);
+    assert_eq!(f["example"]["id"], f["example_id"], "the example as `show` prints it");
 }
 
 /// The 1-based line of the first occurrence of `needle` in a program (harness included).
