@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use leakscope_graph::{Analysis, HeapGraph, Progress};
+use leakscope_graph::{HeapGraph, Progress};
 use leakscope_leaks::{
     Baseline, Finding, LeakOptions, LeakReport, Target, find_leaks, find_new_objects,
 };
@@ -69,6 +69,9 @@ pub fn find(
     quiet: bool,
 ) -> anyhow::Result<(LeakReport, Vec<(String, Duration)>)> {
     let start = Instant::now();
+    if !(2..=3).contains(&paths.len()) {
+        anyhow::bail!("give two or three snapshots of one process, oldest first");
+    }
     let (last, earlier) = paths.split_last().context("give two or three snapshots")?;
     let mut timings = Vec::new();
     let report = std::thread::scope(|s| -> anyhow::Result<LeakReport> {
@@ -84,17 +87,10 @@ pub fn find(
             Some(t) => find_leaks(g, &a, &baseline, t, options, Progress::none()),
             None => find_new_objects(g, &a, &baseline, options, Progress::none()),
         };
-        let report = found.with_context(|| names(paths))?;
-        drop_graph(loaded.snapshot.graph, a);
-        Ok(report)
+        Ok(found.with_context(|| names(paths))?)
     })?;
     timings.push(("total".to_owned(), start.elapsed()));
     Ok((report, timings))
-}
-
-/// Dropping a big graph takes time too; not on the way to the answer.
-fn drop_graph(g: HeapGraph, a: Analysis) {
-    std::thread::spawn(move || drop((g, a)));
 }
 
 type Earlier = (Baseline, Option<Target>, Vec<(String, Duration)>);
