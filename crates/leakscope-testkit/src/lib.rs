@@ -294,20 +294,8 @@ pub fn devtools_oracle() -> PathBuf {
 /// When the oracle fails.
 #[must_use]
 pub fn run_devtools_comparison(node: &Node, base: &Path, file: &Path) -> serde_json::Value {
-    let oracle = devtools_oracle();
-    let out_file = file.with_extension("comparison.json");
-    let mut cmd = node.command();
-    cmd.arg("--max-old-space-size=8192").arg(&oracle).arg(file).arg("--compare").arg(base);
-    cmd.arg("--out").arg(&out_file);
-    let out = run_with_timeout(&mut cmd, Duration::from_secs(300));
-    assert!(
-        out.status.success(),
-        "DevTools oracle --compare failed on {}: {}",
-        file.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = std::fs::read(&out_file).expect("oracle output");
-    serde_json::from_slice(&text).expect("oracle JSON")
+    let compare = [std::ffi::OsStr::new("--compare"), base.as_os_str()];
+    run_oracle(node, file, "comparison.json", &compare)
 }
 
 /// Runs the DevTools oracle on a snapshot with `node` and returns its JSON: the census
@@ -318,17 +306,27 @@ pub fn run_devtools_comparison(node: &Node, base: &Path, file: &Path) -> serde_j
 /// When the oracle fails.
 #[must_use]
 pub fn run_devtools_oracle(node: &Node, snapshot: &Path, all_nodes: bool) -> serde_json::Value {
+    let args: &[&std::ffi::OsStr] =
+        if all_nodes { &[std::ffi::OsStr::new("--all-nodes")] } else { &[] };
+    run_oracle(node, snapshot, "devtools.json", args)
+}
+
+/// Runs the oracle on `snapshot` with `args`, its output in a file beside it.
+fn run_oracle(
+    node: &Node,
+    snapshot: &Path,
+    extension: &str,
+    args: &[&std::ffi::OsStr],
+) -> serde_json::Value {
     let oracle = devtools_oracle();
-    let out_file = snapshot.with_extension("devtools.json");
+    let out_file = snapshot.with_extension(extension);
     let mut cmd = node.command();
-    cmd.arg("--max-old-space-size=8192").arg(&oracle).arg(snapshot).arg("--out").arg(&out_file);
-    if all_nodes {
-        cmd.arg("--all-nodes");
-    }
+    cmd.arg("--max-old-space-size=8192").arg(&oracle).arg(snapshot).args(args);
+    cmd.arg("--out").arg(&out_file);
     let out = run_with_timeout(&mut cmd, Duration::from_secs(300));
     assert!(
         out.status.success(),
-        "DevTools oracle failed on {}: {}",
+        "DevTools oracle {args:?} failed on {}: {}",
         snapshot.display(),
         String::from_utf8_lossy(&out.stderr)
     );

@@ -87,7 +87,7 @@ pub fn find(
             Some(t) => find_leaks(g, &a, &baseline, t, options, Progress::none()),
             None => find_new_objects(g, &a, &baseline, options, Progress::none()),
         };
-        Ok(found.with_context(|| names(paths))?)
+        found.with_context(|| names(paths))
     })?;
     timings.push(("total".to_owned(), start.elapsed()));
     Ok((report, timings))

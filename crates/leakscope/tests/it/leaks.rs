@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use leakscope_testkit::{Node, all_nodes, node, run_devtools_comparison, scratch};
 use serde_json::Value;
 
-use crate::support::{arg, run, run_json, stderr};
+use crate::support::{arg, edges, run, run_json, stderr};
 
 /// Objects allocated by the units between S1 and S2 (the harness's default `reps`).
 const WINDOW: u64 = 1000;
@@ -27,18 +27,6 @@ fn leaks_of(node: &Node, name: &str, body: &str) -> Value {
 fn top<'a>(report: &'a Value, node: &Node) -> &'a Value {
     assert_eq!(report["verdict"], "leak", "Node {}: {report:#}", node.version);
     &report["leaks"][0]
-}
-
-fn edges(finding: &Value) -> Vec<String> {
-    finding["retainer_path"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| match &s["edge"] {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        })
-        .collect()
 }
 
 fn classes_on_path(finding: &Value) -> Vec<&str> {
@@ -64,7 +52,7 @@ fn assert_planted(f: &Value, class: &str, holder: &str, node: &Node) {
     assert_eq!(counts[1] - counts[0], WINDOW, "the group grew by one window of units, Node {v}");
     let last_edge = holder.rsplit(['.', '[']).next().unwrap().trim_end_matches(']');
     assert!(
-        edges(f).iter().any(|e| e == last_edge),
+        edges(&f["retainer_path"]).iter().any(|e| e == last_edge),
         "Node {v}: the path goes through {holder}: {f:#}"
     );
     assert!(f["retained_size"].as_u64().unwrap() >= f["shallow_size"].as_u64().unwrap());
@@ -119,7 +107,7 @@ fn listeners_added_per_request_and_never_removed() {
         assert_planted(f, "Function", "bus._events.tick", &node);
         assert_eq!(f["name"], "onTick");
         assert_eq!(f["holder_class"], "Array");
-        assert!(edges(f).contains(&"_events".to_owned()));
+        assert!(edges(&f["retainer_path"]).contains(&"_events".to_owned()));
         // The closure keeps its context and the RequestContext: more than its own size.
         assert!(f["retained_size"].as_u64() > f["shallow_size"].as_u64());
     }
@@ -189,7 +177,7 @@ fn closures_that_share_a_context() {
         assert_planted(f, "{longStr, someMethod}", "theThing", &node);
         // Each object holds the previous one through a closure's context: one chain.
         assert_eq!(f["chain"], true);
-        assert!(edges(f).contains(&"originalThing".to_owned()));
+        assert!(edges(&f["retainer_path"]).contains(&"originalThing".to_owned()));
         // The chain retains each object's string and closure, far more than the objects.
         assert!(f["retained_size"].as_u64() > Some(10 * f["shallow_size"].as_u64().unwrap()));
     }
