@@ -653,8 +653,9 @@ fn message(leaks: &[Finding], dismissed: &Totals, snapshots: usize) -> String {
 /// A path on one line, long ones with their middle left out.
 fn path_line(g: &HeapGraph, classes: &leakscope_graph::Classes, steps: &[PathStep]) -> String {
     const HEAD: usize = 5;
-    const TAIL: usize = 6;
-    if steps.len() <= HEAD + TAIL + 1 {
+    const TAIL: usize = 8;
+    const SHOWN_WHOLE: usize = 16;
+    if steps.len() <= SHOWN_WHOLE {
         return path_text(g, classes, steps);
     }
     // `A → e1 → … → e4 → X @id`: keep up to the last edge.
