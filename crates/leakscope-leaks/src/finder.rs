@@ -352,17 +352,28 @@ impl Members<'_> {
     }
 }
 
-/// A group being built.
+/// Members of one class under one holder.
 struct Group {
     class: MemberClass,
     members: Vec<NodeIndex>,
+    /// The path tails of its shapes (one, or several when shapes of one holder merged).
     tails: Vec<u64>,
     example: NodeIndex,
     path: Vec<PathStep>,
     holder: Holder,
 }
 
-#[allow(clippy::too_many_lines)] // one pipeline, read top to bottom
+/// What was measured of a group, and whether it is a leak.
+struct Judged {
+    count: u64,
+    shallow_size: u64,
+    retained_size: u64,
+    counts: Counts,
+    survival: Option<f64>,
+    /// Why it is not reported, `None` for a leak.
+    dismissed: Option<&'static str>,
+}
+
 fn report(
     g: &HeapGraph,
     a: &Analysis,
@@ -375,12 +386,73 @@ fn report(
     let paths = RetainerPaths::compute(g, progress);
     let shapes = Shapes::compute(g, &paths);
     let mut m = Members { g, a, survivors, top: vec![UNSET; g.node_count()], props: Vec::new() };
+    let groups = group(&mut m, &shapes, &paths);
+    let judged = judge(&m, &groups, &shapes, snapshots, options, growth);
 
-    // Members, grouped by path shape and class.
+    let mut survivors_total = Totals::default();
+    let mut dismissed_total = Totals::default();
+    for j in &judged {
+        for totals in std::iter::once(&mut survivors_total)
+            .chain(j.dismissed.is_some().then_some(&mut dismissed_total))
+        {
+            totals.groups += 1;
+            totals.objects += j.count;
+            totals.retained_size += j.retained_size;
+        }
+    }
+    let rank = |x: &Finding, y: &Finding| {
+        y.retained_size
+            .cmp(&x.retained_size)
+            .then(y.count.cmp(&x.count))
+            .then_with(|| x.class.cmp(&y.class))
+            .then(x.example_id.cmp(&y.example_id))
+    };
+    let mut leaks: Vec<Finding> = groups
+        .iter()
+        .zip(&judged)
+        .filter(|(_, j)| j.dismissed.is_none())
+        .map(|(grp, j)| finding(g, a, grp, j, snapshots))
+        .collect();
+    leaks.sort_by(rank);
+    let mut leaks = fold_containers(leaks);
+    leaks.sort_by(rank);
+    // Only the largest dismissed groups are described.
+    let mut dismissed: Vec<(&Group, &Judged)> =
+        groups.iter().zip(&judged).filter(|(_, j)| j.dismissed.is_some()).collect();
+    dismissed.sort_by(|(gx, jx), (gy, jy)| {
+        (jy.retained_size, jy.count, g.node_id(gx.example)).cmp(&(
+            jx.retained_size,
+            jx.count,
+            g.node_id(gy.example),
+        ))
+    });
+    dismissed.truncate(SHOWN_DISMISSED);
+    let mut dismissed: Vec<Finding> =
+        dismissed.into_iter().map(|(grp, j)| finding(g, a, grp, j, snapshots)).collect();
+    dismissed.sort_by(rank);
+    LeakReport {
+        snapshots,
+        verdict: if leaks.is_empty() { "no-leak" } else { "leak" },
+        message: message(&leaks, &dismissed_total, snapshots),
+        leaks,
+        dismissed,
+        dismissed_total,
+        survivors: survivors_total,
+        ids: None,
+    }
+}
+
+/// How many of the groups not reported are described.
+const SHOWN_DISMISSED: usize = 10;
+
+/// The survivors that are members, grouped by path shape and class, each group with its
+/// example, path and holder; groups with one holder object and class merged.
+fn group(m: &mut Members<'_>, shapes: &Shapes, paths: &RetainerPaths) -> Vec<Group> {
+    let (g, a) = (m.g, m.a);
     let mut index: FxHashMap<(ShapeId, MemberClass), usize> = FxHashMap::default();
-    let mut groups: Vec<Group> = Vec::new();
+    let mut groups: Vec<(MemberClass, u64, Vec<NodeIndex>)> = Vec::new();
     for n in g.nodes() {
-        if !survivors.get(n.index()) || !is_reportable(g, n) || a.shallow_size(n) == 0 {
+        if !m.survivors.get(n.index()) || !is_reportable(g, n) || a.shallow_size(n) == 0 {
             continue;
         }
         let Some(shape) = shapes.of(n) else { continue };
@@ -396,27 +468,13 @@ fn report(
             continue;
         }
         let i = *index.entry((shape, class)).or_insert_with(|| {
-            groups.push(Group {
-                class,
-                members: Vec::new(),
-                tails: vec![shapes.tail(shape)],
-                example: n,
-                path: Vec::new(),
-                holder: Holder {
-                    name: String::new(),
-                    object: n,
-                    step: 0,
-                    chain: false,
-                    container: false,
-                },
-            });
+            groups.push((class, shapes.tail(shape), Vec::new()));
             groups.len() - 1
         });
-        groups[i].members.push(n);
+        groups[i].2.push(n);
     }
 
-    // One example per group (the nearest to the roots, then the one retaining the most), its
-    // path and its holder; groups with one holder and class are one.
+    // The example: the nearest to the roots, then the one retaining the most.
     let better = |x: NodeIndex, y: NodeIndex| {
         let rank = |n: NodeIndex| {
             (std::cmp::Reverse(a.distance(n)), a.retained_size(n), std::cmp::Reverse(g.node_id(n)))
@@ -425,47 +483,54 @@ fn report(
     };
     let mut merged: Vec<Group> = Vec::new();
     let mut by_holder: FxHashMap<(NodeIndex, MemberClass), usize> = FxHashMap::default();
-    for mut grp in groups {
-        grp.example = grp
-            .members
+    for (class, tail, members) in groups {
+        let example = members
             .iter()
             .copied()
-            .fold(grp.members[0], |best, n| if better(n, best) { n } else { best });
-        grp.path = paths.path(g, grp.example).unwrap_or_default();
-        let class = grp.class;
-        grp.holder = holder::find(g, &grp.path, |n| {
+            .fold(members[0], |best, n| if better(n, best) { n } else { best });
+        let path = paths.path(g, example).unwrap_or_default();
+        let holder = holder::find(g, &path, |n| {
             is_reportable(g, n) && member_class(g, a, n, &mut Vec::new()) == class
         });
-        match by_holder.get(&(grp.holder.object, class)) {
+        match by_holder.get(&(holder.object, class)) {
             Some(&i) => {
                 let into = &mut merged[i];
-                if better(grp.example, into.example) {
-                    into.example = grp.example;
-                    into.path = grp.path;
-                    into.holder = grp.holder;
+                if better(example, into.example) {
+                    (into.example, into.path, into.holder) = (example, path, holder);
                 }
-                into.members.extend(grp.members);
-                into.tails.extend(grp.tails);
+                into.members.extend(members);
+                into.tails.push(tail);
             }
             None => {
-                by_holder.insert((grp.holder.object, class), merged.len());
-                merged.push(grp);
+                by_holder.insert((holder.object, class), merged.len());
+                merged.push(Group { class, members, tails: vec![tail], example, path, holder });
             }
         }
     }
-    let mut groups = merged;
-
-    // Retained sizes: a member's counts unless a member of its own group owns it.
-    let mut group_of: FxHashMap<u32, u32> = FxHashMap::default();
-    for (i, grp) in groups.iter_mut().enumerate() {
+    for grp in &mut merged {
         grp.members.sort_unstable();
         grp.tails.sort_unstable();
         grp.tails.dedup();
-        for n in &grp.members {
-            group_of.insert(n.0, u32::try_from(i).unwrap_or(u32::MAX));
-        }
     }
-    let owned_within = |n: NodeIndex, i: u32| {
+    merged
+}
+
+/// Counts, sizes and growth of each group, and the verdict.
+fn judge(
+    m: &Members<'_>,
+    groups: &[Group],
+    shapes: &Shapes,
+    snapshots: usize,
+    options: &LeakOptions,
+    growth: impl Fn(&[u64], &FxHashMap<u64, u64>) -> Counts,
+) -> Vec<Judged> {
+    let (g, a) = (m.g, m.a);
+    // A member's retained size counts unless a member of its own group owns it.
+    let mut group_of: FxHashMap<u32, usize> = FxHashMap::default();
+    for (i, grp) in groups.iter().enumerate() {
+        group_of.extend(grp.members.iter().map(|n| (n.0, i)));
+    }
+    let owned_within = |n: NodeIndex, i: usize| {
         let mut at = n;
         while let Some(d) = m.owner(at) {
             if let Some(&j) = group_of.get(&d.0) {
@@ -475,7 +540,6 @@ fn report(
         }
         false
     };
-
     // Objects of each group's tails in this snapshot.
     let mut counts_now: FxHashMap<u64, u64> =
         groups.iter().flat_map(|grp| grp.tails.iter().map(|&t| (t, 0))).collect();
@@ -487,118 +551,91 @@ fn report(
             *c += 1;
         }
     }
+    groups
+        .iter()
+        .enumerate()
+        .map(|(i, grp)| {
+            let count = grp.members.len() as u64;
+            let shallow_size = grp.members.iter().map(|&n| a.shallow_size(n)).sum();
+            let retained_size: u64 = grp
+                .members
+                .iter()
+                .filter(|&&n| !owned_within(n, i))
+                .map(|&n| a.retained_size(n))
+                .sum();
+            let counts = growth(&grp.tails, &counts_now);
+            #[allow(clippy::cast_precision_loss)] // ratios
+            let survival = (snapshots == 3 && counts.gained > 0)
+                .then(|| (count as f64 / counts.gained as f64).min(1.0));
+            // With three snapshots, survival shows the new objects stay, and any steady growth
+            // after S2 will do; with two, at least half of the new objects must be net growth.
+            let share = if snapshots == 3 { MIN_GROWTH } else { MIN_SURVIVAL };
+            #[allow(
+                clippy::cast_precision_loss,
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss
+            )]
+            let min_growth = ((count as f64 * share).ceil() as u64).max(1);
+            let dismissed = if counts.now < counts.previous + min_growth {
+                Some("does not grow: a bounded cache or pool, or churn")
+            } else if survival.is_some_and(|s| s < MIN_SURVIVAL) {
+                Some("few of its new objects survive: churn")
+            } else if retained_size < options.min_size {
+                Some("smaller than --min-size")
+            } else {
+                None
+            };
+            Judged { count, shallow_size, retained_size, counts, survival, dismissed }
+        })
+        .collect()
+}
 
+/// A group as the report describes it.
+fn finding(g: &HeapGraph, a: &Analysis, grp: &Group, j: &Judged, snapshots: usize) -> Finding {
     let classes = a.classes();
-    let mut leaks = Vec::new();
-    let mut dismissed = Vec::new();
-    let mut survivors_total = Totals::default();
-    let mut dismissed_total = Totals::default();
-    for (i, grp) in groups.iter().enumerate() {
-        let i = u32::try_from(i).unwrap_or(u32::MAX);
-        let count = grp.members.len() as u64;
-        let shallow_size: u64 = grp.members.iter().map(|&n| a.shallow_size(n)).sum();
-        let retained_size: u64 =
-            grp.members.iter().filter(|&&n| !owned_within(n, i)).map(|&n| a.retained_size(n)).sum();
-        let c = growth(&grp.tails, &counts_now);
-        #[allow(clippy::cast_precision_loss)] // ratios
-        let survival =
-            (snapshots == 3 && c.gained > 0).then(|| (count as f64 / c.gained as f64).min(1.0));
-        // With three snapshots, survival shows the new objects stay, and any steady growth
-        // after S2 will do; with two, at least half of the new objects must be net growth.
-        let share = if snapshots == 3 { MIN_GROWTH } else { MIN_SURVIVAL };
-        #[allow(
-            clippy::cast_precision_loss,
-            clippy::cast_possible_truncation,
-            clippy::cast_sign_loss
-        )]
-        let min_growth = ((count as f64 * share).ceil() as u64).max(1);
-        let grew = c.now >= c.previous + min_growth;
-        let reason = if !grew {
-            Some("does not grow: a bounded cache or pool, or churn")
-        } else if survival.is_some_and(|s| s < MIN_SURVIVAL) {
-            Some("few of its new objects survive: churn")
-        } else if retained_size < options.min_size {
-            Some("smaller than --min-size")
-        } else {
-            None
-        };
-        let example = grp.example;
-        let (class, name) = match grp.class {
-            MemberClass::Class(c) => (classes.name(leakscope_graph::ClassId(c)).to_owned(), None),
-            MemberClass::Properties(_) => (display_name(g, example, 120), None),
-            MemberClass::Function(name) => {
-                let name = g.string(name);
-                (a.class_name(example).to_owned(), (!name.is_empty()).then(|| name.to_owned()))
-            }
-        };
-        let counts = if snapshots == 3 {
-            vec![None, Some(c.previous), Some(c.now)]
-        } else {
-            vec![Some(c.previous), Some(c.now)]
-        };
-        let finding = Finding {
-            class,
-            name,
-            count,
-            shallow_size,
-            retained_size,
-            holder: grp.holder.name.clone(),
-            holder_class: a.class_name(grp.holder.object).to_owned(),
-            holder_id: g.node_id(grp.holder.object),
-            chain: grp.holder.chain,
-            retainer_path: resolve(g, classes, &grp.path),
-            path: path_line(g, classes, &grp.path),
-            example_id: g.node_id(example),
-            example: show(g, a, example, &ShowOptions::default()),
-            location: location(g, example),
-            sample: g.node_type(example).is_string().then(|| {
-                let (mut text, truncated) = string_text(g, example, 80);
-                if truncated {
-                    text.push('…');
-                }
-                text
-            }),
-            counts,
-            survival,
-            confidence: if survival.is_some() { "high" } else { "low" },
-            dismissed: reason,
-            also: Vec::new(),
-            container: grp.holder.container,
-        };
-        survivors_total.groups += 1;
-        survivors_total.objects += count;
-        survivors_total.retained_size += retained_size;
-        if reason.is_some() {
-            dismissed_total.groups += 1;
-            dismissed_total.objects += count;
-            dismissed_total.retained_size += retained_size;
-            dismissed.push(finding);
-        } else {
-            leaks.push(finding);
+    let example = grp.example;
+    let (class, name) = match grp.class {
+        MemberClass::Class(c) => (classes.name(leakscope_graph::ClassId(c)).to_owned(), None),
+        MemberClass::Properties(_) => (display_name(g, example, 120), None),
+        MemberClass::Function(name) => {
+            let name = g.string(name);
+            (a.class_name(example).to_owned(), (!name.is_empty()).then(|| name.to_owned()))
         }
-    }
-    let rank = |x: &Finding, y: &Finding| {
-        y.retained_size
-            .cmp(&x.retained_size)
-            .then(y.count.cmp(&x.count))
-            .then_with(|| x.class.cmp(&y.class))
-            .then(x.example_id.cmp(&y.example_id))
     };
-    leaks.sort_by(rank);
-    let mut leaks = fold_containers(leaks);
-    leaks.sort_by(rank);
-    dismissed.sort_by(rank);
-    dismissed.truncate(10);
-    let message = message(&leaks, &dismissed_total, snapshots);
-    LeakReport {
-        snapshots,
-        verdict: if leaks.is_empty() { "no-leak" } else { "leak" },
-        message,
-        leaks,
-        dismissed,
-        dismissed_total,
-        survivors: survivors_total,
-        ids: None,
+    let c = j.counts;
+    let counts = if snapshots == 3 {
+        vec![None, Some(c.previous), Some(c.now)]
+    } else {
+        vec![Some(c.previous), Some(c.now)]
+    };
+    Finding {
+        class,
+        name,
+        count: j.count,
+        shallow_size: j.shallow_size,
+        retained_size: j.retained_size,
+        holder: grp.holder.name.clone(),
+        holder_class: a.class_name(grp.holder.object).to_owned(),
+        holder_id: g.node_id(grp.holder.object),
+        chain: grp.holder.chain,
+        retainer_path: resolve(g, classes, &grp.path),
+        path: path_line(g, classes, &grp.path),
+        example_id: g.node_id(example),
+        example: show(g, a, example, &ShowOptions::default()),
+        location: location(g, example),
+        sample: g.node_type(example).is_string().then(|| {
+            let (mut text, truncated) = string_text(g, example, 80);
+            if truncated {
+                text.push('…');
+            }
+            text
+        }),
+        counts,
+        survival: j.survival,
+        confidence: if j.survival.is_some() { "high" } else { "low" },
+        dismissed: j.dismissed,
+        also: Vec::new(),
+        container: grp.holder.container,
     }
 }
 
