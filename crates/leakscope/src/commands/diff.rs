@@ -59,8 +59,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 /// Both snapshots, read on two threads (the earlier one quietly).
 fn load_both(before: &Path, after: &Path, quiet: bool) -> anyhow::Result<(HeapGraph, HeapGraph)> {
     std::thread::scope(|s| {
-        let earlier = s.spawn(|| load::snapshot(before, true));
-        let later = load::snapshot(after, quiet)?.snapshot.graph;
+        let earlier = s.spawn(|| load::snapshot_of_one_process(before, true));
+        let later = load::snapshot_of_one_process(after, quiet)?.snapshot.graph;
         let earlier = earlier.join().unwrap_or_else(|e| std::panic::resume_unwind(e))?;
         Ok((earlier.snapshot.graph, later))
     })

@@ -76,7 +76,7 @@ pub fn find(
     let mut timings = Vec::new();
     let report = std::thread::scope(|s| -> anyhow::Result<LeakReport> {
         let reduce = s.spawn(|| reduce_earlier(earlier));
-        let loaded = load::snapshot(last, quiet)?;
+        let loaded = load::snapshot_of_one_process(last, quiet)?;
         let g = &loaded.snapshot.graph;
         let a = analyze::analysis(g, quiet);
         timings.push(("last-snapshot".to_owned(), start.elapsed()));
@@ -122,7 +122,7 @@ fn reduce_earlier(paths: &[PathBuf]) -> anyhow::Result<Earlier> {
 }
 
 fn load_quiet(path: &Path) -> anyhow::Result<HeapGraph> {
-    Ok(load::snapshot(path, true)?.snapshot.graph)
+    Ok(load::snapshot_of_one_process(path, true)?.snapshot.graph)
 }
 
 fn names(paths: &[PathBuf]) -> String {

@@ -378,7 +378,7 @@ fn results_are_identical_from_run_to_run_and_fail_on_leak_sets_the_exit_code() {
 }
 
 #[test]
-fn snapshots_out_of_order_are_refused() {
+fn snapshots_out_of_order_and_core_dumps_are_refused() {
     let node = node();
     let dir = scratch();
     let [s1, s2, s3] = snapshots(&node, dir.path(), "array", ARRAY);
@@ -390,6 +390,18 @@ fn snapshots_out_of_order_are_refused() {
         "{err}"
     );
     assert_eq!(err.lines().filter(|l| l.starts_with("error:")).count(), 1, "{err}");
+
+    // A core dump numbers objects by address: no ids to compare.
+    let core = dir.path().join("core.1234");
+    std::fs::write(&core, b"\x7fELF\x02\x01\x01\0not really a core").unwrap();
+    for args in
+        [["leaks", arg(&core), arg(&s2), arg(&s3)], ["diff", arg(&s1), arg(&core), "--json"]]
+    {
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(2));
+        let err = stderr(&out);
+        assert!(err.contains("is a core dump") && err.contains("core diff"), "{err}");
+    }
 }
 
 /// Classes whose objects have no stable ids (embedder objects), which DevTools shows as all
