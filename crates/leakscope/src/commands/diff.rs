@@ -25,7 +25,7 @@ pub struct Args {
     /// Print JSON on stdout (same as --format json)
     #[arg(long)]
     pub json: bool,
-    /// How many classes to show in the table [default: 25]
+    /// How many classes to show in the table
     #[arg(short = 'n', long = "top", value_name = "N", default_value_t = 25)]
     pub top: usize,
 }

@@ -27,7 +27,7 @@ pub struct Args {
     /// Exit with status 1 when a leak is found (for CI)
     #[arg(long)]
     pub fail_on_leak: bool,
-    /// How many leaks to show in text [default: 10]
+    /// How many leaks to show in text
     #[arg(short = 'n', long = "top", value_name = "N", default_value_t = 10)]
     pub top: usize,
     /// Print how long loading and each phase took, on stderr
