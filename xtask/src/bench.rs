@@ -1,5 +1,6 @@
 //! `cargo xtask bench`: load and analysis throughput and peak RSS of the release binary on a
-//! large real snapshot, made with node on first use (about 370 MB, 4.2 M nodes), and on a core
+//! large real snapshot, made with node on first use (about 370 MB, 4.2 M nodes), of `leaks`
+//! and `diff` on three large snapshots of one process (about 330, 350 and 380 MB), and on a core
 //! dump of a node process holding 1.5 M class instances (about 315 MB).
 
 use std::path::{Path, PathBuf};
@@ -21,6 +22,15 @@ const CASES: &[Case] = &[
     Case { name: "top", args: &["top", "--json", "{snap}"] },
     Case { name: "retainers --class", args: &["retainers", "--json", "--class", "Item", "{snap}"] },
     Case { name: "objects", args: &["objects", "--json", "{snap}"] },
+];
+
+/// Measured on three snapshots of one process (`{s1}`, `{s2}`, `{s3}`).
+const THREE_CASES: &[Case] = &[
+    Case { name: "diff (s1 → s3)", args: &["diff", "--json", "{s1}", "{s3}"] },
+    Case {
+        name: "leaks s1 s2 s3",
+        args: &["leaks", "--json", "--timings", "{s1}", "{s2}", "{s3}"],
+    },
 ];
 
 /// Measured on a core dump (`{core}`) of a process holding 1.5 M class instances; `{out}` is a
@@ -109,6 +119,30 @@ fn big_snapshot(root: &Path, items: u64) -> anyhow::Result<PathBuf> {
     Ok(path)
 }
 
+/// Three snapshots of one process for `leaks`: an array that grows by 100 k items between
+/// them and a bounded cache that churns.
+fn three_snapshots(root: &Path) -> anyhow::Result<[PathBuf; 3]> {
+    let dir = root.join("target/bench");
+    let paths = ["s1", "s2", "s3"].map(|s| dir.join(format!("three-{s}.heapsnapshot")));
+    if paths.iter().all(|p| p.exists()) {
+        return Ok(paths);
+    }
+    std::fs::create_dir_all(&dir)?;
+    eprintln!("making three snapshots in {} with node (takes about a minute)", dir.display());
+    let partial = ["s1", "s2", "s3"].map(|s| dir.join(format!("partial-{s}.heapsnapshot")));
+    let mut args =
+        vec!["--max-old-space-size=8000".to_owned(), "bench/make-big-snapshots.js".to_owned()];
+    for p in &partial {
+        args.push(p.to_str().context("non-UTF-8 path")?.to_owned());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    crate::run(root, "node", &args, &[])?;
+    for (from, to) in partial.iter().zip(&paths) {
+        std::fs::rename(from, to)?;
+    }
+    Ok(paths)
+}
+
 /// A kernel core of node holding `items` objects, made on first use in target/bench.
 fn big_core(root: &Path, items: u64) -> anyhow::Result<PathBuf> {
     let dir = root.join(format!("target/bench/core-{items}"));
@@ -155,45 +189,50 @@ pub fn run(root: &Path, args: Vec<String>) -> anyhow::Result<()> {
         Some(s) => s,
         None => big_snapshot(root, items)?,
     };
-    let size = std::fs::metadata(&snap)?.len();
-    #[allow(clippy::cast_precision_loss)] // display only
-    let mb = size as f64 / 1e6;
-    println!("snapshot: {} ({mb:.1} MB)", snap.display());
+    println!("snapshot: {} ({:.1} MB)", snap.display(), megabytes(&snap)?);
     println!(
         "{:<22} {:>14} {:>10} {:>12} {:>11} {:>9}",
         "command", "wall (best/3)", "cpu", "throughput", "peak RSS", "RSS/file"
     );
-    run_cases(&bin, CASES, &snap, "{snap}", size)?;
+    run_cases(&bin, CASES, &[("{snap}", &snap)])?;
+    let [s1, s2, s3] = three_snapshots(root)?;
+    println!();
+    for s in [&s1, &s2, &s3] {
+        println!("snapshot: {} ({:.1} MB)", s.display(), megabytes(s)?);
+    }
+    run_cases(&bin, THREE_CASES, &[("{s1}", &s1), ("{s2}", &s2), ("{s3}", &s3)])?;
     let core = big_core(root, CORE_ITEMS)?;
-    let core_size = std::fs::metadata(&core)?.len();
-    #[allow(clippy::cast_precision_loss)] // display only
-    let core_mb = core_size as f64 / 1e6;
-    println!("\ncore: {} ({core_mb:.1} MB, {CORE_ITEMS} class instances)", core.display());
-    run_cases(&bin, CORE_CASES, &core, "{core}", core_size)
+    println!(
+        "\ncore: {} ({:.1} MB, {CORE_ITEMS} class instances)",
+        core.display(),
+        megabytes(&core)?
+    );
+    run_cases(&bin, CORE_CASES, &[("{core}", &core)])
 }
 
-/// Runs each case `RUNS` times on `input` (named `placeholder` in the arguments) and prints
-/// the best wall time with its CPU time and phases, and the peak RSS.
-fn run_cases(
-    bin: &Path,
-    cases: &[Case],
-    input: &Path,
-    placeholder: &str,
-    size: u64,
-) -> anyhow::Result<()> {
+fn megabytes(p: &Path) -> anyhow::Result<f64> {
     #[allow(clippy::cast_precision_loss)] // display only
-    let mb = size as f64 / 1e6;
-    let out = input.with_extension("converted.heapsnapshot");
+    Ok(std::fs::metadata(p)?.len() as f64 / 1e6)
+}
+
+/// Runs each case `RUNS` times on its inputs (each named by a placeholder in the arguments)
+/// and prints the best wall time with its CPU time and phases, and the peak RSS; throughput
+/// and RSS per MB count every input a case reads.
+fn run_cases(bin: &Path, cases: &[Case], inputs: &[(&str, &Path)]) -> anyhow::Result<()> {
+    let out = inputs[0].1.with_extension("converted.heapsnapshot");
     for case in cases {
-        let args: Vec<String> = case
-            .args
-            .iter()
-            .map(|a| match *a {
-                a if a == placeholder => input.display().to_string(),
-                "{out}" => out.display().to_string(),
-                a => a.to_owned(),
-            })
-            .collect();
+        let mut mb = 0.0;
+        let mut args = Vec::new();
+        for a in case.args {
+            match inputs.iter().find(|(name, _)| name == a) {
+                Some((_, p)) => {
+                    mb += megabytes(p)?;
+                    args.push(p.display().to_string());
+                }
+                None if *a == "{out}" => args.push(out.display().to_string()),
+                None => args.push((*a).to_owned()),
+            }
+        }
         let mut best = Duration::MAX;
         let mut rss = 0;
         let mut phases = Vec::new();
@@ -208,7 +247,7 @@ fn run_cases(
             rss = rss.max(m.max_rss_bytes);
         }
         #[allow(clippy::cast_precision_loss)] // display only
-        let (rss_mb, ratio) = (rss as f64 / 1e6, rss as f64 / size as f64);
+        let (rss_mb, ratio) = (rss as f64 / 1e6, rss as f64 / 1e6 / mb);
         println!(
             "{:<22} {:>12.3} s {:>8.3} s {:>7.0} MB/s {:>8.0} MB {:>9.2}",
             case.name,

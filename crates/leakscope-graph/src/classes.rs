@@ -67,7 +67,8 @@ impl ClassInfo {
 pub struct Classes {
     of_node: Vec<u32>,
     classes: Vec<ClassInfo>,
-    interfaces: usize,
+    /// The plain-object interfaces, each as its property names, most common first.
+    interfaces: Vec<Vec<String>>,
 }
 
 /// Names older DevTools used, still accepted when looking classes up by name.
@@ -78,6 +79,28 @@ impl Classes {
     /// `Detached …` ([`crate::detached_natives`]).
     #[must_use]
     pub fn compute(g: &HeapGraph, detached: &BitSet, progress: Progress<'_>) -> Self {
+        Self::compute_inner(g, detached, None, progress)
+    }
+
+    /// Names every node's class with the plain-object interfaces of another snapshot (its
+    /// [`Self::interfaces`]) instead of inferring them from this one: DevTools' Comparison view
+    /// does this to the base snapshot, so the classes of the two snapshots line up.
+    #[must_use]
+    pub fn compute_with_interfaces(
+        g: &HeapGraph,
+        detached: &BitSet,
+        interfaces: &[Vec<String>],
+        progress: Progress<'_>,
+    ) -> Self {
+        Self::compute_inner(g, detached, Some(interfaces), progress)
+    }
+
+    fn compute_inner(
+        g: &HeapGraph,
+        detached: &BitSet,
+        given: Option<&[Vec<String>]>,
+        progress: Progress<'_>,
+    ) -> Self {
         let mut ticker = progress.phase(Phase::Classes, g.node_count());
         let mut b = Builder::default();
         let by_type: Vec<u32> = g
@@ -95,7 +118,10 @@ impl Classes {
                 b.intern(&class)
             })
             .collect();
-        let interfaces = infer_interfaces(g);
+        let interfaces = match given {
+            Some(names) => match_interfaces(g, InterfaceDefinitions::named(g, names)),
+            None => match_interfaces(g, InterfaceDefinitions::infer(g)),
+        };
         let mut by_name: Vec<u32> = vec![u32::MAX; g.strings().len()];
         let mut locations = g.locations().iter().peekable();
         let mut matched = interfaces.matched.iter().peekable();
@@ -134,7 +160,7 @@ impl Classes {
             of_node.push(class);
         }
         ticker.finish();
-        Self { of_node, classes: b.classes, interfaces: interfaces.definitions }
+        Self { of_node, classes: b.classes, interfaces: interfaces.properties }
     }
 
     /// A node's class.
@@ -193,7 +219,14 @@ impl Classes {
     /// How many plain-object interfaces (`{a, b}`) were inferred.
     #[must_use]
     pub fn interface_count(&self) -> usize {
-        self.interfaces
+        self.interfaces.len()
+    }
+
+    /// The plain-object interfaces, each as its property names in order, most common first
+    /// (to name another snapshot's classes alike, [`Self::compute_with_interfaces`]).
+    #[must_use]
+    pub fn interfaces(&self) -> &[Vec<String>] {
+        &self.interfaces
     }
 }
 
@@ -266,76 +299,128 @@ struct Interfaces {
     /// (node, definition) for each plain object (`object` named `Object`) that matched, in
     /// node order.
     matched: Vec<(u32, u32)>,
-    definitions: usize,
+    /// Each definition's property names.
+    properties: Vec<Vec<String>>,
 }
 
-/// DevTools' interface inference: the property lists (in edge order, without `__proto__`) that
-/// enough plain objects start with become interfaces; each plain object then takes the
-/// interface whose property set is the largest subset of its own (ties: the more common).
-fn infer_interfaces(g: &HeapGraph) -> Interfaces {
-    let empty = Interfaces { names: Vec::new(), matched: Vec::new(), definitions: 0 };
-    let names = g.special_names();
-    let Some(object) = names.object else { return empty };
-    let proto = names.proto;
-    let is_plain = |n: NodeIndex| g.node_type(n) == NodeType::OBJECT && g.node_name_id(n) == object;
+/// Interface definitions as property-name string ids of one graph, most common first.
+struct InterfaceDefinitions {
+    /// Each definition's properties; a name the graph lacks has an id past its strings.
+    ids: Vec<Vec<u32>>,
+    properties: Vec<Vec<String>>,
+}
 
-    // Candidates: the leading properties of each plain object, as long as the name stays short.
-    let mut formatted_len: FxHashMap<u32, usize> = FxHashMap::default();
-    let mut candidates: FxHashMap<Vec<u32>, (u32, u32)> = FxHashMap::default(); // props -> (count, first)
-    let mut props: Vec<u32> = Vec::new();
-    let mut total = 0u64;
-    for n in g.nodes().filter(|&n| is_plain(n)) {
-        total += 1;
-        props.clear();
-        let mut name_len = 1; // "{"
-        for e in g.edges(n) {
-            if g.edge_type(e) != EdgeType::Property || Some(StringId(g.edge_name_raw(e))) == proto {
+impl InterfaceDefinitions {
+    /// DevTools' interface inference: the property lists (in edge order, without
+    /// `__proto__`) that enough plain objects start with.
+    fn infer(g: &HeapGraph) -> Self {
+        let names = g.special_names();
+        let none = Self { ids: Vec::new(), properties: Vec::new() };
+        let Some(object) = names.object else { return none };
+        let proto = names.proto;
+
+        // Candidates: the leading properties of each plain object, as long as the name stays
+        // short.
+        let mut formatted_len: FxHashMap<u32, usize> = FxHashMap::default();
+        let mut candidates: FxHashMap<Vec<u32>, (u32, u32)> = FxHashMap::default(); // props -> (count, first)
+        let mut props: Vec<u32> = Vec::new();
+        let mut total = 0u64;
+        for n in g.nodes().filter(|&n| is_plain(g, n, object)) {
+            total += 1;
+            props.clear();
+            let mut name_len = 1; // "{"
+            for e in g.edges(n) {
+                if g.edge_type(e) != EdgeType::Property
+                    || Some(StringId(g.edge_name_raw(e))) == proto
+                {
+                    continue;
+                }
+                let id = g.edge_name_raw(e);
+                let len = *formatted_len
+                    .entry(id)
+                    .or_insert_with(|| utf16_len(&format_property_name(g.string(StringId(id)))));
+                if name_len > 1 && name_len + len > MAX_INTERFACE_NAME_LENGTH {
+                    break;
+                }
+                if name_len > 1 {
+                    name_len += 2;
+                }
+                name_len += len;
+                props.push(id);
+            }
+            if props.is_empty() {
                 continue;
             }
-            let id = g.edge_name_raw(e);
-            let len = *formatted_len
-                .entry(id)
-                .or_insert_with(|| utf16_len(&format_property_name(g.string(StringId(id)))));
-            if name_len > 1 && name_len + len > MAX_INTERFACE_NAME_LENGTH {
-                break;
+            if let Some(c) = candidates.get_mut(props.as_slice()) {
+                c.0 += 1;
+            } else {
+                let order = u32::try_from(candidates.len()).unwrap_or(u32::MAX);
+                candidates.insert(props.clone(), (1, order));
             }
-            if name_len > 1 {
-                name_len += 2;
-            }
-            name_len += len;
-            props.push(id);
         }
-        if props.is_empty() {
-            continue;
-        }
-        if let Some(c) = candidates.get_mut(props.as_slice()) {
-            c.0 += 1;
-        } else {
-            let order = u32::try_from(candidates.len()).unwrap_or(u32::MAX);
-            candidates.insert(props.clone(), (1, order));
-        }
+        #[allow(clippy::cast_precision_loss)] // a threshold, as DevTools computes it in doubles
+        let min_count = MIN_OBJECTS_PER_INTERFACE.max(total as f64 / MIN_OBJECT_PROPORTION);
+        let mut sorted: Vec<(Vec<u32>, (u32, u32))> = candidates.into_iter().collect();
+        sorted.sort_by_key(|(_, (count, order))| (std::cmp::Reverse(*count), *order));
+        let ids: Vec<Vec<u32>> = sorted
+            .into_iter()
+            .take_while(|(_, (count, _))| f64::from(*count) >= min_count)
+            .map(|(props, _)| props)
+            .collect();
+        let properties = ids
+            .iter()
+            .map(|props| props.iter().map(|&p| g.string(StringId(p)).to_owned()).collect())
+            .collect();
+        Self { ids, properties }
     }
-    #[allow(clippy::cast_precision_loss)] // a threshold, as DevTools computes it in doubles
-    let min_count = MIN_OBJECTS_PER_INTERFACE.max(total as f64 / MIN_OBJECT_PROPORTION);
-    let mut sorted: Vec<(Vec<u32>, (u32, u32))> = candidates.into_iter().collect();
-    sorted.sort_by_key(|(_, (count, order))| (std::cmp::Reverse(*count), *order));
-    let definitions: Vec<Vec<u32>> = sorted
-        .into_iter()
-        .take_while(|(_, (count, _))| f64::from(*count) >= min_count)
-        .map(|(props, _)| props)
-        .collect();
+
+    /// Definitions given by name (another snapshot's), as this graph's string ids.
+    fn named(g: &HeapGraph, properties: &[Vec<String>]) -> Self {
+        let mut wanted: FxHashMap<&str, u32> =
+            properties.iter().flatten().map(|p| (p.as_str(), u32::MAX)).collect();
+        for (id, text) in g.strings().iter() {
+            if let Some(slot) = wanted.get_mut(text)
+                && *slot == u32::MAX
+            {
+                *slot = id.0;
+            }
+        }
+        // Names this graph lacks get ids no edge has, so their definitions match nothing.
+        let mut missing = u32::try_from(g.strings().len()).unwrap_or(u32::MAX);
+        for slot in wanted.values_mut().filter(|slot| **slot == u32::MAX) {
+            *slot = missing;
+            missing = missing.saturating_add(1);
+        }
+        let ids = properties
+            .iter()
+            .map(|props| props.iter().map(|p| wanted[p.as_str()]).collect())
+            .collect();
+        Self { ids, properties: properties.to_vec() }
+    }
+}
+
+fn is_plain(g: &HeapGraph, n: NodeIndex, object: StringId) -> bool {
+    g.node_type(n) == NodeType::OBJECT && g.node_name_id(n) == object
+}
+
+/// Gives each plain object the interface whose property set is the largest subset of its own
+/// (ties: the more common).
+fn match_interfaces(g: &HeapGraph, definitions: InterfaceDefinitions) -> Interfaces {
+    let InterfaceDefinitions { ids: definitions, properties } = definitions;
+    let empty = Interfaces { names: Vec::new(), matched: Vec::new(), properties: Vec::new() };
+    let Some(object) = g.special_names().object else { return empty };
     if definitions.is_empty() {
         return empty;
     }
-    let names: Vec<String> = definitions
+    let names: Vec<String> = properties
         .iter()
         .map(|props| {
             let mut name = String::from("{");
-            for (i, &p) in props.iter().enumerate() {
+            for (i, p) in props.iter().enumerate() {
                 if i > 0 {
                     name.push_str(", ");
                 }
-                name.push_str(&format_property_name(g.string(StringId(p))));
+                name.push_str(&format_property_name(p));
             }
             name.push('}');
             name
@@ -343,10 +428,14 @@ fn infer_interfaces(g: &HeapGraph) -> Interfaces {
         .collect();
 
     // Property names ranked in string order, so a trie can be walked in sorted order.
-    let mut all: Vec<u32> = definitions.iter().flatten().copied().collect();
-    all.sort_unstable_by(|&a, &b| g.string(StringId(a)).cmp(g.string(StringId(b))));
+    let mut all: Vec<(u32, &str)> = definitions
+        .iter()
+        .zip(&properties)
+        .flat_map(|(ids, props)| ids.iter().copied().zip(props.iter().map(String::as_str)))
+        .collect();
+    all.sort_unstable_by(|a, b| a.1.cmp(b.1).then(a.0.cmp(&b.0)));
     all.dedup();
-    let rank: FxHashMap<u32, u32> = all.iter().zip(0u32..).map(|(&id, r)| (id, r)).collect();
+    let rank: FxHashMap<u32, u32> = all.iter().zip(0u32..).map(|(&(id, _), r)| (id, r)).collect();
     let mut trie = Trie::default();
     for (index, props) in definitions.iter().enumerate() {
         let mut ranks: Vec<u32> = props.iter().map(|p| rank[p]).collect();
@@ -357,7 +446,7 @@ fn infer_interfaces(g: &HeapGraph) -> Interfaces {
     let mut matched = Vec::new();
     let mut ranks: Vec<u32> = Vec::new();
     let (mut states, mut current) = (Vec::new(), Vec::new());
-    for n in g.nodes().filter(|&n| is_plain(n)) {
+    for n in g.nodes().filter(|&n| is_plain(g, n, object)) {
         ranks.clear();
         ranks.extend(
             g.edges(n)
@@ -369,7 +458,7 @@ fn infer_interfaces(g: &HeapGraph) -> Interfaces {
             matched.push((n.0, d));
         }
     }
-    Interfaces { names, matched, definitions: definitions.len() }
+    Interfaces { names, matched, properties }
 }
 
 /// Property names in sorted order; a node that ends a definition names it.
@@ -486,6 +575,48 @@ mod tests {
         assert_eq!(class_name_of("<div>"), "<div>");
         assert_eq!(class_name_of("Detached <li class=x>"), "Detached <li>");
         assert_eq!(class_name_of("Foo Bar"), "Foo Bar");
+    }
+
+    /// `count` plain objects with these properties (and a `__proto__`), held by the root.
+    fn plain_objects(shapes: &[(&[&str], usize)]) -> HeapGraph {
+        let mut b = crate::GraphBuilder::new();
+        let root = b.add_node(NodeType::SYNTHETIC, "", 1, 0);
+        let proto = b.add_node(NodeType::OBJECT, "Object", 3, 8);
+        let mut id = 5;
+        for (props, count) in shapes {
+            for _ in 0..*count {
+                let o = b.add_node(NodeType::OBJECT, "Object", id, 24);
+                id += 2;
+                b.add_edge(root, EdgeType::Property, "o", o);
+                b.add_edge(o, EdgeType::Property, "__proto__", proto);
+                for p in *props {
+                    b.add_edge(o, EdgeType::Property, p, proto);
+                }
+            }
+        }
+        b.build().unwrap()
+    }
+
+    #[test]
+    fn another_snapshots_interfaces_name_plain_objects_alike() {
+        let earlier = plain_objects(&[(&["x", "y", "z"], 1)]);
+        let later = plain_objects(&[(&["x", "y"], 3), (&["w", "v"], 2)]);
+        let none = BitSet::new(0);
+        let named = |g: &HeapGraph, c: &Classes| {
+            g.nodes().skip(2).map(|n| c.name(c.of(n)).to_owned()).collect::<Vec<_>>()
+        };
+        let own = Classes::compute(&earlier, &none, Progress::none());
+        assert_eq!(named(&earlier, &own), ["Object"], "one object defines no interface");
+        let interfaces = Classes::compute(&later, &none, Progress::none());
+        assert_eq!(interfaces.interfaces(), [vec!["x", "y"], vec!["w", "v"]]);
+        let alike = Classes::compute_with_interfaces(
+            &earlier,
+            &none,
+            interfaces.interfaces(),
+            Progress::none(),
+        );
+        assert_eq!(named(&earlier, &alike), ["{x, y}"]);
+        assert_eq!(alike.interface_count(), 2, "{{w, v}}: names the earlier graph lacks");
     }
 
     #[test]

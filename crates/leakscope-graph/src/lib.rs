@@ -49,11 +49,12 @@ pub use distances::{BASE_SYSTEM_DISTANCE, Distance, Distances, NO_DISTANCE};
 pub use dom_state::detached_natives;
 pub use dominators::{DominatorTree, page_objects};
 pub use error::GraphError;
+pub use fxhash::{FxBuild, FxHashMap, FxHashSet, FxHasher};
 pub use graph::{GraphColumns, HeapGraph, Retainers};
 pub use objects::{ObjectGroup, property_signatures};
 pub use paths::{
-    EdgeLabel, PathGroup, PathShape, PathStep, ResolvedStep, RetainerPaths, edge_text,
-    group_by_shape, path_text, resolve,
+    EdgeLabel, PathGroup, PathShape, PathStep, ResolvedStep, RetainerPaths, TRANSIENT_ROOTS,
+    edge_text, group_by_shape, path_text, resolve,
 };
 pub use progress::{Phase, Progress, Step, Ticker, Timings};
 pub use shallow::ShallowSizes;

@@ -9,6 +9,10 @@
 //! slots, the first edge of a WeakMap entry), and no edge into compiled code, feedback cells or
 //! scope infos, which hold objects for the VM's caches. Objects that only such edges reach get
 //! a path in a second search that allows them; objects that only weak edges reach get none.
+//! The roots that hold what V8's C++ code happened to hold while the snapshot was taken
+//! ([`TRANSIENT_ROOTS`]: handle scopes, strong roots such as the snapshot generator's own
+//! identity maps) are searched last: they explain nothing about why an object stays, so a path
+//! goes through them only when nothing else reaches the object.
 
 use serde::Serialize;
 
@@ -26,6 +30,9 @@ const NONE: u32 = u32::MAX;
 #[derive(Clone, Debug)]
 pub struct RetainerPaths {
     via: Vec<u32>,
+    /// Every object reached, in the order the search reached it: each after the object its
+    /// path comes from, the root's children first.
+    order: Vec<u32>,
 }
 
 /// One step of a retainer path: the edge from one object to the next.
@@ -58,6 +65,11 @@ impl RetainerPaths {
                 queue.push(to.0);
             }
         }
+        // Searched once everything else has been.
+        let transient = transient_roots(g);
+        for &(_, h) in &transient {
+            seen.set(h.index());
+        }
         let mut filter = Filter::new(g, names, Pairs::Key);
         let meaningful = |g: &HeapGraph, to: NodeIndex| g.node_type(to) != NodeType::CODE;
         let mut head = 0;
@@ -87,11 +99,25 @@ impl RetainerPaths {
         search(&mut queue, &mut head, &mut via, true, &mut filter);
         queue.push(root.0);
         search(&mut queue, &mut head, &mut via, true, &mut filter);
+        for (e, h) in transient {
+            via[h.index()] = e.0;
+            queue.push(h.0);
+        }
+        search(&mut queue, &mut head, &mut via, true, &mut filter);
         // Again from everything reached, now through code and caches too.
         head = 0;
         search(&mut queue, &mut head, &mut via, false, &mut filter);
         ticker.finish();
-        Self { via }
+        // The search starts at the user roots and reaches the root's other children later: put
+        // all of the root's children first, so every object comes after its path's previous one.
+        let from_root = g.edge_range(root);
+        let child_of_root = |v: u32| from_root.contains(&(via[v as usize] as usize));
+        let mut order = Vec::with_capacity(queue.len());
+        order.push(root.0);
+        order.extend(queue.iter().copied().filter(|&v| child_of_root(v)));
+        order.extend(queue.iter().copied().filter(|&v| v != root.0 && !child_of_root(v)));
+        drop(queue);
+        Self { via, order }
     }
 
     /// The path from the root to `n` (empty for the root), or `None` when no strong path
@@ -114,11 +140,41 @@ impl RetainerPaths {
         Some(steps)
     }
 
+    /// The edge that ends `n`'s path (its last step), or `None` for the root and for objects
+    /// no strong path reaches.
+    #[must_use]
+    pub fn via(&self, n: NodeIndex) -> Option<EdgeIndex> {
+        self.via.get(n.index()).filter(|&&e| e != NONE).map(|&e| EdgeIndex(e))
+    }
+
+    /// Every object a strong path reaches, the root first, each after the object its path
+    /// comes from: walking this order, the previous step of every path is known.
+    pub fn order(&self) -> impl ExactSizeIterator<Item = NodeIndex> + '_ {
+        self.order.iter().map(|&v| NodeIndex(v))
+    }
+
     /// Whether a strong path reaches `n`.
     #[must_use]
     pub fn reaches(&self, g: &HeapGraph, n: NodeIndex) -> bool {
         n == g.root() || self.via.get(n.index()).is_some_and(|&e| e != NONE)
     }
+}
+
+/// The V8 roots (under `(GC roots)`) that hold what C++ code holds for a moment.
+pub const TRANSIENT_ROOTS: [&str; 3] = ["(Handle scope)", "(Strong roots)", "(Relocatable)"];
+
+/// The transient roots, each with the edge from `(GC roots)` to it.
+fn transient_roots(g: &HeapGraph) -> Vec<(EdgeIndex, NodeIndex)> {
+    let synthetic = |n: NodeIndex| g.node_type(n) == NodeType::SYNTHETIC;
+    g.edges(g.root())
+        .map(|e| g.edge_to(e))
+        .filter(|&r| synthetic(r))
+        .flat_map(|r| g.edges(r))
+        .filter(|&e| {
+            synthetic(g.edge_to(e)) && TRANSIENT_ROOTS.contains(&g.node_name(g.edge_to(e)))
+        })
+        .map(|e| (e, g.edge_to(e)))
+        .collect()
 }
 
 /// An edge's name: a string, or an element/hidden index.

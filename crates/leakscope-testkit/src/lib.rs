@@ -109,6 +109,18 @@ impl Node {
         file
     }
 
+    /// Runs a program that writes three snapshots of itself, `s1`, `s2` and `s3.heapsnapshot`
+    /// in `dir`, and returns their paths. `body` is JavaScript that calls
+    /// `threeSnapshots(unit, {warmup, reps})` ([`THREE_SNAPSHOTS`]): `unit(i)` runs `warmup`
+    /// times (default 200), then S1 is written, `reps` more times (default 1000), S2, `reps`
+    /// more, S3.
+    #[must_use]
+    pub fn three_snapshots(&self, dir: &Path, name: &str, body: &str) -> [PathBuf; 3] {
+        let script = format!("{THREE_SNAPSHOTS}\n{body}\n");
+        let _ = self.run_script(dir, name, &script, &[], Duration::from_secs(120));
+        ["s1", "s2", "s3"].map(|s| dir.join(format!("{s}.heapsnapshot")))
+    }
+
     /// Parses a snapshot with Node's own `JSON.parse` and returns independent counts:
     /// `{node_count, edge_count, string_count, total_self_size, nodes_by_type: {type: n},
     /// nodes_by_name: {name: n} (object nodes only), node_fields, edge_fields}`.
@@ -141,6 +153,24 @@ console.log(JSON.stringify({ node_count: s.nodes.length / F, edge_count: s.edges
         serde_json::from_slice(&out.stdout).expect("cross-check JSON")
     }
 }
+
+/// The three-snapshot technique as a test program does it: `threeSnapshots(unit, {warmup,
+/// reps})` runs `unit(i)` (awaited) `warmup` times, then writes `s1.heapsnapshot`, runs it
+/// `reps` more times, writes `s2`, runs it `reps` more times, writes `s3`, all in the current
+/// directory; it returns a promise. Objects allocated by the `reps` units between S1 and S2
+/// are the window of `leakscope leaks`.
+pub const THREE_SNAPSHOTS: &str = r"'use strict';
+const v8 = require('v8');
+async function threeSnapshots(unit, { warmup = 200, reps = 1000 } = {}) {
+  let i = 0;
+  for (; i < warmup; i++) await unit(i);
+  for (const name of ['s1', 's2', 's3']) {
+    v8.writeHeapSnapshot(`${name}.heapsnapshot`);
+    if (name === 's3') break;
+    for (let k = 0; k < reps; k++, i++) await unit(i);
+  }
+}
+";
 
 /// The Node the tests use by default: `LEAKSCOPE_NODE`, else `node` on `PATH`.
 #[must_use]
@@ -256,6 +286,18 @@ pub fn devtools_oracle() -> PathBuf {
     oracle
 }
 
+/// DevTools' Comparison view of `file` against `base` (the oracle's `--compare`): `{"diff":
+/// [{"class", "key", "added", "removed", "count_delta", "added_size", "removed_size",
+/// "size_delta"}]}`.
+///
+/// # Panics
+/// When the oracle fails.
+#[must_use]
+pub fn run_devtools_comparison(node: &Node, base: &Path, file: &Path) -> serde_json::Value {
+    let compare = [std::ffi::OsStr::new("--compare"), base.as_os_str()];
+    run_oracle(node, file, "comparison.json", &compare)
+}
+
 /// Runs the DevTools oracle on a snapshot with `node` and returns its JSON: the census
 /// (`classes`: `class`, `key`, `count`, `shallow_size`, `retained_size`, `distance`) and, with
 /// `all_nodes`, every node's `retained_size`, `dominator_id`, `self_size` and `distance`.
@@ -264,17 +306,27 @@ pub fn devtools_oracle() -> PathBuf {
 /// When the oracle fails.
 #[must_use]
 pub fn run_devtools_oracle(node: &Node, snapshot: &Path, all_nodes: bool) -> serde_json::Value {
+    let args: &[&std::ffi::OsStr] =
+        if all_nodes { &[std::ffi::OsStr::new("--all-nodes")] } else { &[] };
+    run_oracle(node, snapshot, "devtools.json", args)
+}
+
+/// Runs the oracle on `snapshot` with `args`, its output in a file beside it.
+fn run_oracle(
+    node: &Node,
+    snapshot: &Path,
+    extension: &str,
+    args: &[&std::ffi::OsStr],
+) -> serde_json::Value {
     let oracle = devtools_oracle();
-    let out_file = snapshot.with_extension("devtools.json");
+    let out_file = snapshot.with_extension(extension);
     let mut cmd = node.command();
-    cmd.arg("--max-old-space-size=8192").arg(&oracle).arg(snapshot).arg("--out").arg(&out_file);
-    if all_nodes {
-        cmd.arg("--all-nodes");
-    }
+    cmd.arg("--max-old-space-size=8192").arg(&oracle).arg(snapshot).args(args);
+    cmd.arg("--out").arg(&out_file);
     let out = run_with_timeout(&mut cmd, Duration::from_secs(300));
     assert!(
         out.status.success(),
-        "DevTools oracle failed on {}: {}",
+        "DevTools oracle {args:?} failed on {}: {}",
         snapshot.display(),
         String::from_utf8_lossy(&out.stderr)
     );

@@ -95,6 +95,28 @@ pub enum Command {
     /// with the same node binary. Objects are those present in memory when the dump was taken:
     /// live ones and garbage not yet collected.
     Core(commands::core::Args),
+    /// Per class, what was added and removed between two snapshots (DevTools' Comparison view)
+    ///
+    /// Objects are matched by V8's ids, which stay with an object for its life: per class, the
+    /// objects only AFTER has were added, those only BEFORE has were removed; sizes are shallow
+    /// (owned internals count in their owner, as in DevTools). Classes are named alike in both
+    /// snapshots (BEFORE takes AFTER's plain-object shapes, as DevTools does). Objects whose
+    /// ids are not stable (embedder objects, small integers) are compared by count.
+    /// --format memwatch prints node-memwatch's HeapDiff.end() result instead.
+    Diff(commands::diff::Args),
+    /// Leaked objects: what was allocated between S1 and S2 and is still alive in S3
+    ///
+    /// The three-snapshot technique. Take S1 after a warm-up, S2 after repeating the action you
+    /// suspect, S3 after more of it, all from one process. leakscope takes the objects S2
+    /// gained since S1 that S3 still has (V8's ids, checked against id recycling), folds what
+    /// they own under them (a Session's strings, arrays and closures), groups them by the
+    /// shape of their retainer path and by holder, and reports a group only when it keeps
+    /// growing: a bounded cache that churns, or a few survivors of a sawtooth, are not leaks.
+    /// Each leak is ranked by the memory it retains and comes with its holder (the variable,
+    /// property, Map or closure context that keeps it), an example path and the source
+    /// location of its class. Counts and sizes are exact. With two snapshots, the objects S2
+    /// gained in groups that grew, marked less certain.
+    Leaks(commands::leaks::Args),
 }
 
 /// What every command that reads one snapshot takes.

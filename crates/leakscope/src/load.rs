@@ -44,6 +44,19 @@ pub fn snapshot(path: &Path, quiet: bool) -> anyhow::Result<Loaded> {
     Ok(Loaded { snapshot, elapsed: start.elapsed() })
 }
 
+/// Refuses core dumps where V8's ids are compared: a dump numbers objects by address order,
+/// so ids mean nothing across dumps.
+pub fn snapshot_of_one_process(path: &Path, quiet: bool) -> anyhow::Result<Loaded> {
+    if is_core(path) {
+        anyhow::bail!(
+            "{} is a core dump: comparing objects across dumps needs V8's ids, which only heap \
+             snapshots keep; use `leakscope core diff` for dumps, or take heap snapshots",
+            path.display()
+        );
+    }
+    snapshot(path, quiet)
+}
+
 /// Whether `path` is an ELF core dump rather than a snapshot (checked by its magic).
 pub fn is_core(path: &Path) -> bool {
     let mut magic = [0u8; 4];

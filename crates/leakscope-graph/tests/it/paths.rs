@@ -111,3 +111,31 @@ fn paths_of_one_shape_form_one_group() {
     assert_eq!(groups[1].nodes, [h.node("Handle")]);
     assert_eq!(unreached, [h.node("Weakling")]);
 }
+
+#[test]
+fn handle_scopes_are_the_last_resort_among_roots() {
+    // `Job` is held by a stack frame's context (three steps from the GC roots) and, while the
+    // snapshot was taken, by a handle scope (two steps): the path goes through the context.
+    // `Temp` only the handle scope holds.
+    let mut b = GraphBuilder::new();
+    let root = b.add_node(NodeType::SYNTHETIC, "", 1, 0);
+    let gc = b.add_node(NodeType::SYNTHETIC, "(GC roots)", 3, 0);
+    let stack = b.add_node(NodeType::SYNTHETIC, "(Stack roots)", 5, 0);
+    let handles = b.add_node(NodeType::SYNTHETIC, "(Handle scope)", 7, 0);
+    let context = b.add_node(NodeType::OBJECT, "system / Context", 9, 16);
+    let job = b.add_node(NodeType::OBJECT, "Job", 11, 16);
+    let temp = b.add_node(NodeType::OBJECT, "Temp", 13, 16);
+    b.add_index_edge(root, EdgeType::Element, 1, gc);
+    b.add_index_edge(gc, EdgeType::Element, 1, handles);
+    b.add_index_edge(gc, EdgeType::Element, 2, stack);
+    b.add_index_edge(handles, EdgeType::Element, 0, job);
+    b.add_index_edge(handles, EdgeType::Element, 1, temp);
+    b.add_index_edge(stack, EdgeType::Element, 0, context);
+    b.add_edge(context, EdgeType::Context, "job", job);
+    let g = b.build().unwrap();
+    let a = Analysis::new(&g, Progress::none());
+    let paths = RetainerPaths::compute(&g, Progress::none());
+    let text = |n| path_text(&g, a.classes(), &paths.path(&g, n).unwrap());
+    assert_eq!(text(job), "(GC roots) → (Stack roots) → [0] → job → Job @11");
+    assert_eq!(text(temp), "(GC roots) → (Handle scope) → [1] → Temp @13");
+}

@@ -1,11 +1,11 @@
-//! The dominator tree and retained sizes on random graphs (cycles, weak edges, self edges,
+//! The dominator tree, retained sizes and the retainer paths' search order on random graphs (cycles, weak edges, self edges,
 //! islands nothing reaches, objects only weakly held), against a plain fixpoint reference.
 
 use std::collections::BTreeSet;
 
 use leakscope_graph::{
-    DominatorTree, EdgeType, GraphBuilder, HeapGraph, NodeIndex, NodeType, Progress, ShallowSizes,
-    detached_natives,
+    DominatorTree, EdgeType, GraphBuilder, HeapGraph, NodeIndex, NodeType, Progress, RetainerPaths,
+    ShallowSizes, detached_natives,
 };
 use proptest::prelude::*;
 
@@ -170,5 +170,31 @@ proptest! {
         }
         let listed: usize = g.nodes().map(|v| tree.children(v).len()).sum();
         prop_assert_eq!(listed, g.node_count() - 1);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn the_search_order_puts_each_object_after_its_paths_previous_one(r in random_graph()) {
+        let g = build(&r);
+        let paths = RetainerPaths::compute(&g, Progress::none());
+        let mut position = vec![usize::MAX; g.node_count()];
+        for (i, v) in paths.order().enumerate() {
+            prop_assert_eq!(position[v.index()], usize::MAX, "{:?} listed twice", v);
+            position[v.index()] = i;
+        }
+        prop_assert_eq!(paths.order().next(), Some(g.root()));
+        for v in g.nodes() {
+            prop_assert_eq!(position[v.index()] != usize::MAX, paths.reaches(&g, v));
+            match paths.via(v) {
+                Some(e) => {
+                    prop_assert_eq!(g.edge_to(e), v);
+                    prop_assert!(position[g.edge_from(e).index()] < position[v.index()]);
+                }
+                None => prop_assert!(v == g.root() || !paths.reaches(&g, v)),
+            }
+        }
     }
 }

@@ -1,7 +1,9 @@
 //! One module per command.
 
 pub mod core;
+pub mod diff;
 pub mod info;
+pub mod leaks;
 pub mod maps;
 pub mod native;
 pub mod objects;
@@ -17,7 +19,9 @@ use crate::cli::{Cli, Command};
 /// Runs the command the user asked for.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Diff(args) => diff::run(&args),
         Command::Info(args) => info::run(&args),
+        Command::Leaks(args) => leaks::run(&args),
         Command::Maps(args) => maps::run(&args),
         Command::Native(args) => native::run(&args),
         Command::Summary(args) => summary::run(&args),

@@ -4,7 +4,7 @@
 use leakscope_testkit::{all_nodes, node, scratch};
 use serde_json::Value;
 
-use crate::support::{arg, run, run_json, stderr};
+use crate::support::{arg, edges, run, run_json, stderr};
 
 /// One holder with 10,000 instances of a class, each owning its own flat 1 KB string; a
 /// closure that keeps a cache alive through a captured variable; a WeakMap whose values only
@@ -33,17 +33,6 @@ fn class<'a>(summary: &'a Value, name: &str) -> &'a Value {
         .iter()
         .find(|c| c["class"] == name)
         .unwrap_or_else(|| panic!("class {name} missing"))
-}
-
-fn edges(path: &Value) -> Vec<String> {
-    path.as_array()
-        .unwrap()
-        .iter()
-        .map(|s| match &s["edge"] {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        })
-        .collect()
 }
 
 #[test]

@@ -4,6 +4,7 @@
 mod analyses;
 mod core;
 mod info;
+mod leaks;
 mod maps;
 mod native;
 mod support;

@@ -36,3 +36,15 @@ pub fn stderr(out: &Output) -> String {
 pub fn arg(p: &Path) -> &str {
     p.to_str().expect("UTF-8 temp path")
 }
+
+/// The edge names of a `retainer_path` (indexes as text).
+pub fn edges(path: &serde_json::Value) -> Vec<String> {
+    path.as_array()
+        .unwrap()
+        .iter()
+        .map(|s| match &s["edge"] {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+        .collect()
+}
