@@ -117,6 +117,13 @@ pub enum Command {
     /// location of its class. Counts and sizes are exact. With two snapshots, the objects S2
     /// gained in groups that grew, marked less certain.
     Leaks(commands::leaks::Args),
+    /// Heap snapshot of a running Node process, taken from outside
+    ///
+    /// Sends SIGUSR1 to open the process's inspector (Node always listens on 127.0.0.1:9229
+    /// then, or process.debugPort), takes a heap snapshot over the DevTools protocol, streams
+    /// it to FILE (mode 0600: a heap holds secrets), and closes the inspector again if it was
+    /// closed. The program is not changed or restarted.
+    Snapshot(commands::snapshot::Args),
 }
 
 /// What every command that reads one snapshot takes.

@@ -11,6 +11,7 @@ pub mod retainers;
 pub mod show;
 pub mod summary;
 pub mod top;
+pub mod snapshot;
 
 use std::process::ExitCode;
 
@@ -30,5 +31,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Show(args) => show::run(&args),
         Command::Objects(args) => objects::run(&args),
         Command::Core(args) => core::run(&args),
+        Command::Snapshot(args) => snapshot::run(&args),
     }
 }
