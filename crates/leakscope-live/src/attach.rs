@@ -156,21 +156,29 @@ pub fn signal(pid: u32, sig: libc::c_int) -> Result<()> {
 /// Connects to the inspector and checks that it belongs to `pid` (a port can be reused).
 pub fn connect(inspector: &Inspector) -> Result<Cdp> {
     let mut cdp = Cdp::connect(&inspector.ws_url, Duration::from_secs(5))?;
-    let reply = cdp.call(
-        &Target::Main,
-        "Runtime.evaluate",
-        json!({ "expression": "process.pid", "returnByValue": true }),
-        Duration::from_secs(10),
-    )?;
-    let got = reply.pointer("/result/value").and_then(serde_json::Value::as_u64);
-    if got != Some(u64::from(inspector.pid)) {
-        return Err(Error::PortTaken {
-            pid: inspector.pid,
-            port: inspector.port,
-            holder: format!("another Node process (pid {})", got.map_or_else(|| "?".into(), |p| p.to_string())),
-        });
+    // A program started with --inspect is still bootstrapping when the inspector opens;
+    // `process` appears a moment later.
+    let start = Instant::now();
+    loop {
+        let reply = cdp.call(
+            &Target::Main,
+            "Runtime.evaluate",
+            json!({ "expression": "typeof process === 'object' ? process.pid : -1", "returnByValue": true }),
+            Duration::from_secs(10),
+        )?;
+        match reply.pointer("/result/value").and_then(serde_json::Value::as_i64) {
+            Some(got) if got == i64::from(inspector.pid) => return Ok(cdp),
+            Some(got) if got > 0 => {
+                return Err(Error::PortTaken {
+                    pid: inspector.pid,
+                    port: inspector.port,
+                    holder: format!("another Node process (pid {got})"),
+                });
+            }
+            _ if start.elapsed() < Duration::from_secs(10) => std::thread::sleep(Duration::from_millis(20)),
+            _ => return Err(Error::Agent(format!("cannot read process.pid: {reply}"))),
+        }
     }
-    Ok(cdp)
 }
 
 /// Closes the target's inspector from inside (after our reply is sent), then our connection.

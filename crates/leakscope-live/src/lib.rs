@@ -6,8 +6,12 @@
 
 pub mod attach;
 pub mod cdp;
+pub mod detect;
 mod error;
+pub mod launch;
+pub mod monitor;
 pub mod procfs;
+pub mod report;
 pub mod snapshot;
 
 pub use error::{Error, Result};

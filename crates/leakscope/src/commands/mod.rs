@@ -11,7 +11,11 @@ pub mod retainers;
 pub mod show;
 pub mod summary;
 pub mod top;
+pub mod leak_finder;
+pub mod run;
+pub mod session;
 pub mod snapshot;
+pub mod watch;
 
 use std::process::ExitCode;
 
@@ -32,5 +36,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Objects(args) => objects::run(&args),
         Command::Core(args) => core::run(&args),
         Command::Snapshot(args) => snapshot::run(&args),
+        Command::Run(args) => run::run(&args),
+        Command::Watch(args) => watch::run(&args),
     }
 }
