@@ -244,7 +244,7 @@ impl Cdp {
         let message = match self.ws.read() {
             Ok(m) => m,
             Err(tungstenite::Error::Io(e))
-                if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) =>
+                if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted) =>
             {
                 return Ok(Received::Nothing);
             }

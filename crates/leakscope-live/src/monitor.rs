@@ -27,7 +27,7 @@ const MAX_MINOR: usize = 10_000;
 const CAPTURE: usize = 3;
 /// Native growth smaller than this share of the JS heaps' growth is the heaps' own
 /// bookkeeping (page tables, mark bitmaps, remembered sets grow with the heap), not a leak.
-const NATIVE_SHARE: f64 = 0.25;
+const NATIVE_SHARE: f64 = 0.5;
 /// A forced GC may cost at most this share of the time: the next one waits 1/share pauses.
 const GC_SHARE: f64 = 0.01;
 
