@@ -512,7 +512,12 @@ impl Session<'_, '_> {
                     self.start_capture(idx, &event);
                     self.leak_events.push(event);
                 }
-                Change::Cleared(what) => self.observer.cleared(&what),
+                Change::Cleared(what) => {
+                    // Only what was announced is announced as over.
+                    if self.leak_events.iter().any(|e| e.what == what) {
+                        self.observer.cleared(&what);
+                    }
+                }
             }
         }
     }

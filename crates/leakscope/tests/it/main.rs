@@ -7,4 +7,5 @@ mod info;
 mod leaks;
 mod maps;
 mod native;
+mod live;
 mod support;
