@@ -45,7 +45,8 @@ fn inspector_at(port: u16) -> Option<String> {
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_millis(300)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
-    let request = format!("GET /json/list HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
+    let request =
+        format!("GET /json/list HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
     stream.write_all(request.as_bytes()).ok()?;
     let mut response = Vec::new();
     let mut buf = [0u8; 8192];
@@ -131,11 +132,7 @@ pub fn open(pid: u32, timeout: Duration) -> Result<Inspector> {
         };
         return Err(Error::PortTaken { pid, port: DEFAULT_PORT, holder });
     }
-    Err(Error::NoInspector {
-        pid,
-        waited_s: timeout.as_secs(),
-        detail: String::new(),
-    })
+    Err(Error::NoInspector { pid, waited_s: timeout.as_secs(), detail: String::new() })
 }
 
 /// Sends a signal, with our errors.
@@ -175,7 +172,9 @@ pub fn connect(inspector: &Inspector) -> Result<Cdp> {
                     holder: format!("another Node process (pid {got})"),
                 });
             }
-            _ if start.elapsed() < Duration::from_secs(10) => std::thread::sleep(Duration::from_millis(20)),
+            _ if start.elapsed() < Duration::from_secs(10) => {
+                std::thread::sleep(Duration::from_millis(20))
+            }
             _ => return Err(Error::Agent(format!("cannot read process.pid: {reply}"))),
         }
     }

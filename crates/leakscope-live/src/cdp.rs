@@ -244,7 +244,10 @@ impl Cdp {
         let message = match self.ws.read() {
             Ok(m) => m,
             Err(tungstenite::Error::Io(e))
-                if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted) =>
+                if matches!(
+                    e.kind(),
+                    ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
+                ) =>
             {
                 return Ok(Received::Nothing);
             }
@@ -276,9 +279,9 @@ impl Cdp {
             .map_err(|e| Error::BadMessage(format!("{e} in {}", preview(text))))?;
         if let Some(id) = msg.id {
             let result = match (msg.result, msg.error) {
-                (_, Some(err)) => {
-                    Err(err.data.map_or_else(|| err.message.clone(), |d| format!("{}: {d}", err.message)))
-                }
+                (_, Some(err)) => Err(err
+                    .data
+                    .map_or_else(|| err.message.clone(), |d| format!("{}: {d}", err.message))),
                 (Some(v), None) => Ok(v),
                 (None, None) => Ok(Value::Null),
             };

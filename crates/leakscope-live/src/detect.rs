@@ -149,7 +149,11 @@ impl Detector {
     pub fn event(&self, a: &Assessment) -> LeakEvent {
         let window = self.window();
         let growth = a.baseline_end - a.baseline_start;
-        let p = if a.p_value < 0.001 { "p < 0.001".to_owned() } else { format!("p = {:.3}", a.p_value) };
+        let p = if a.p_value < 0.001 {
+            "p < 0.001".to_owned()
+        } else {
+            format!("p = {:.3}", a.p_value)
+        };
         LeakEvent {
             what: self.what.clone(),
             start_s: window.first().map_or(0.0, |p| p.0),
@@ -191,7 +195,9 @@ mod tests {
                 events.push((i, c));
             }
         }
-        assert!(matches!(events.first(), Some((_, Change::Leak(e))) if e.reason.starts_with("heap grew")));
+        assert!(
+            matches!(events.first(), Some((_, Change::Leak(e))) if e.reason.starts_with("heap grew"))
+        );
         let first = events.first().map_or(0, |e| e.0);
         assert!((16..=20).contains(&first), "confirmed at {first}");
         assert!(matches!(events.get(1), Some((_, Change::Cleared(_)))), "{events:?}");

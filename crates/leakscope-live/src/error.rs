@@ -16,9 +16,7 @@ pub enum Error {
     #[error("permission denied: cannot {action} process {pid}")]
     PermissionDenied { pid: u32, action: &'static str },
     /// Another process listens on the port the inspector wants.
-    #[error(
-        "process {pid} could not open its inspector: port {port} is taken by {holder}"
-    )]
+    #[error("process {pid} could not open its inspector: port {port} is taken by {holder}")]
     PortTaken { pid: u32, port: u16, holder: String },
     /// The signal was sent but no inspector appeared.
     #[error("process {pid} did not open its inspector within {waited_s} s{detail}")]

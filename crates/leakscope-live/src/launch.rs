@@ -58,7 +58,11 @@ const INSPECTOR_LINES: &[&str] = &[
 /// Starts `command` (`node app.js ARGS…`) with `--inspect=127.0.0.1:0` added after the node
 /// executable, forwarding its stderr to `stderr` (its stdout is inherited). The program runs
 /// in its own process group, so a Ctrl-C reaches leakscope, which then stops it cleanly.
-pub fn launch(command: &[OsString], mut stderr: Box<dyn Write + Send>, timeout: Duration) -> Result<Launched> {
+pub fn launch(
+    command: &[OsString],
+    mut stderr: Box<dyn Write + Send>,
+    timeout: Duration,
+) -> Result<Launched> {
     let Some((program, args)) = command.split_first() else {
         return Err(Error::Launch { program: String::new(), reason: "no command given".into() });
     };
@@ -77,7 +81,10 @@ pub fn launch(command: &[OsString], mut stderr: Box<dyn Write + Send>, timeout: 
         .stderr(Stdio::piped())
         .process_group(0)
         .spawn()
-        .map_err(|e| Error::Launch { program: program.to_string_lossy().into_owned(), reason: e.to_string() })?;
+        .map_err(|e| Error::Launch {
+            program: program.to_string_lossy().into_owned(),
+            reason: e.to_string(),
+        })?;
     let pid = child.id();
     let pipe = child.stderr.take().ok_or_else(|| Error::Launch {
         program: program.to_string_lossy().into_owned(),
@@ -133,7 +140,10 @@ pub fn launch(command: &[OsString], mut stderr: Box<dyn Write + Send>, timeout: 
             Err(_) if start.elapsed() > timeout => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(Error::Timeout { what: "the program's inspector".into(), waited_s: timeout.as_secs_f64() });
+                return Err(Error::Timeout {
+                    what: "the program's inspector".into(),
+                    waited_s: timeout.as_secs_f64(),
+                });
             }
             Err(_) => {}
         }
@@ -159,10 +169,10 @@ fn describe(status: std::process::ExitStatus) -> ExitInfo {
 impl Launched {
     /// How it ended, once it has.
     pub fn exited(&mut self) -> Option<ExitInfo> {
-        if self.exit.is_none() {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                self.exit = Some(describe(status));
-            }
+        if self.exit.is_none()
+            && let Ok(Some(status)) = self.child.try_wait()
+        {
+            self.exit = Some(describe(status));
         }
         self.exit
     }

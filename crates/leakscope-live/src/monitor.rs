@@ -14,9 +14,9 @@ use crate::cdp::{Cdp, Event, Target};
 use crate::detect::{Change, DetectOptions, Detector, LeakEvent};
 use crate::error::{Error, Result};
 use crate::launch::{ExitInfo, Launched};
+use crate::procfs;
 use crate::report::{Findings, GcSample, IsolateReport, Report, SeriesReport, StopReason};
 use crate::snapshot::{self, Progress};
-use crate::procfs;
 
 /// The binding the agent reports through.
 const BINDING: &str = "__leakscopeReport";
@@ -28,7 +28,10 @@ const CAPTURE: usize = 3;
 /// Native growth smaller than this share of the JS heaps' growth is the heaps' own
 /// bookkeeping (page tables, mark bitmaps, remembered sets grow with the heap), not a leak.
 const NATIVE_SHARE: f64 = 0.5;
-/// A forced GC may cost at most this share of the time: the next one waits 1/share pauses.
+/// Major GC pauses remembered to pace forced GCs.
+const PAUSES: usize = 5;
+/// A forced GC may cost about this share of the time: the next one waits 1/share median
+/// pauses (at most four times `--gc-every`).
 const GC_SHARE: f64 = 0.01;
 
 /// How to watch.
@@ -142,8 +145,8 @@ struct Isolate {
     external_now: u64,
     gc_count: u64,
     next_gc: Instant,
-    /// The longest major GC since the last forced one, in ms.
-    longest_pause_ms: f64,
+    /// The last few major GC pauses, in ms.
+    pauses: VecDeque<f64>,
     majors: Vec<GcSample>,
     minors: VecDeque<GcSample>,
 }
@@ -234,7 +237,11 @@ pub fn watch(
     };
     s.install(Target::Main)?;
     if opts.workers {
-        s.cdp.send_and_forget(&Target::Main, "NodeWorker.enable", json!({ "waitForDebuggerOnStart": false }))?;
+        s.cdp.send_and_forget(
+            &Target::Main,
+            "NodeWorker.enable",
+            json!({ "waitForDebuggerOnStart": false }),
+        )?;
     }
     let (reason, exit) = s.run_loop(stop);
     let connected = !matches!(reason, StopReason::Exited | StopReason::Disconnected);
@@ -263,7 +270,8 @@ impl Session<'_, '_> {
             timeout,
         )?;
         if let Some(ex) = reply.get("exceptionDetails") {
-            let text = ex.pointer("/exception/description").and_then(Value::as_str).unwrap_or("exception");
+            let text =
+                ex.pointer("/exception/description").and_then(Value::as_str).unwrap_or("exception");
             return Err(Error::Agent(text.to_owned()));
         }
         let info: Installed = reply
@@ -271,7 +279,11 @@ impl Session<'_, '_> {
             .and_then(Value::as_str)
             .and_then(|v| serde_json::from_str(v).ok())
             .ok_or_else(|| Error::Agent(format!("unexpected reply {reply}")))?;
-        let name = if target == Target::Main { "main".to_owned() } else { format!("worker {}", info.thread_id) };
+        let name = if target == Target::Main {
+            "main".to_owned()
+        } else {
+            format!("worker {}", info.thread_id)
+        };
         let mut detect = self.opts.detect;
         // A worker's start-up counts from its own start.
         if target != Target::Main {
@@ -288,7 +300,7 @@ impl Session<'_, '_> {
             external_now: 0,
             gc_count: 0,
             next_gc: Instant::now(),
-            longest_pause_ms: 0.0,
+            pauses: VecDeque::new(),
             majors: Vec::new(),
             minors: VecDeque::new(),
         });
@@ -303,11 +315,22 @@ impl Session<'_, '_> {
             }
             let target = self.isolates[i].target.clone();
             let timeout = Duration::from_secs(5);
-            let _ = self.cdp.call(&target, "Runtime.evaluate", json!({ "expression": STOP }), timeout);
-            let _ = self.cdp.call(&target, "Runtime.removeBinding", json!({ "name": BINDING }), timeout);
+            let _ =
+                self.cdp.call(&target, "Runtime.evaluate", json!({ "expression": STOP }), timeout);
+            let _ = self.cdp.call(
+                &target,
+                "Runtime.removeBinding",
+                json!({ "name": BINDING }),
+                timeout,
+            );
         }
         if self.opts.workers {
-            let _ = self.cdp.call(&Target::Main, "NodeWorker.disable", json!({}), Duration::from_secs(5));
+            let _ = self.cdp.call(
+                &Target::Main,
+                "NodeWorker.disable",
+                json!({}),
+                Duration::from_secs(5),
+            );
         }
     }
 
@@ -405,9 +428,12 @@ impl Session<'_, '_> {
         let now = Instant::now();
         for iso in self.isolates.iter_mut().filter(|i| !i.ended && i.next_gc <= now) {
             self.cdp.send_and_forget(&iso.target, "HeapProfiler.collectGarbage", json!({}))?;
-            let floor = Duration::from_secs_f64(iso.longest_pause_ms / 1000.0 / GC_SHARE);
+            // The median pause: on a busy machine one GC's wall time can be 50 times its work.
+            let mut recent: Vec<f64> = iso.pauses.iter().copied().collect();
+            recent.sort_by(f64::total_cmp);
+            let median_ms = recent.get(recent.len() / 2).copied().unwrap_or(0.0);
+            let floor = Duration::from_secs_f64(median_ms / 1000.0 / GC_SHARE).min(every * 4);
             iso.next_gc = now + every.max(floor);
-            iso.longest_pause_ms = 0.0;
         }
         Ok(())
     }
@@ -442,7 +468,11 @@ impl Session<'_, '_> {
             }
             "NodeWorker.detachedFromWorker" => {
                 let session = event.params.get("sessionId").and_then(Value::as_str)?;
-                if let Some(iso) = self.isolates.iter_mut().find(|i| i.target == Target::Worker(session.to_owned())) {
+                if let Some(iso) = self
+                    .isolates
+                    .iter_mut()
+                    .find(|i| i.target == Target::Worker(session.to_owned()))
+                {
                     iso.ended = true;
                 }
             }
@@ -455,7 +485,8 @@ impl Session<'_, '_> {
         let t = self.t_s(p.t);
         let Some((heap_used, heap_total, external, array_buffers, rss)) = p.m else { return };
         let major = p.gcs.iter().any(|g| g.0 == 4);
-        let baseline = (major && p.young >= 0).then(|| heap_used.saturating_sub(p.young.unsigned_abs()));
+        let baseline =
+            (major && p.young >= 0).then(|| heap_used.saturating_sub(p.young.unsigned_abs()));
         let mut changes = Vec::new();
         {
             let iso = &mut self.isolates[idx];
@@ -476,7 +507,10 @@ impl Session<'_, '_> {
                     baseline: if kind == 4 { baseline } else { None },
                 };
                 if kind == 4 {
-                    iso.longest_pause_ms = iso.longest_pause_ms.max(duration_ms);
+                    if iso.pauses.len() == PAUSES {
+                        iso.pauses.pop_front();
+                    }
+                    iso.pauses.push_back(duration_ms);
                     iso.stats.record_gc(true, baseline.unwrap_or(heap_used));
                     iso.majors.push(sample);
                 } else {
@@ -498,8 +532,12 @@ impl Session<'_, '_> {
         }
         if baseline.is_some() && idx == 0 && !self.rss_frozen {
             self.last_rss = rss;
-            let outside: u64 =
-                self.isolates.iter().filter(|i| !i.ended).map(|i| i.heap_total + i.external_now).sum();
+            let outside: u64 = self
+                .isolates
+                .iter()
+                .filter(|i| !i.ended)
+                .map(|i| i.heap_total + i.external_now)
+                .sum();
             changes.push(self.native.push(t, f(rss) - f(outside)));
             changes.push(self.rss.push(t, f(rss)));
         }
@@ -596,7 +634,9 @@ impl Session<'_, '_> {
         self.rss_frozen = true;
         snapshot::check_disk_space(self.cdp, &target, &self.opts.snapshot_dir)?;
         let observer = &mut *self.observer;
-        let bytes = snapshot::take_to_file(self.cdp, &target, &path, &mut |p| observer.snapshot_progress(&path, p))?;
+        let bytes = snapshot::take_to_file(self.cdp, &target, &path, &mut |p| {
+            observer.snapshot_progress(&path, p)
+        })?;
         self.observer.snapshot_done(&path, bytes);
         let Some(c) = &mut self.capture else { return Ok(()) };
         c.taken.push((path, value));
@@ -608,7 +648,9 @@ impl Session<'_, '_> {
             } else {
                 Findings {
                     status: "not-available".into(),
-                    message: format!("the leak finder needs {CAPTURE} snapshots; --max-snapshots allowed {limit}"),
+                    message: format!(
+                        "the leak finder needs {CAPTURE} snapshots; --max-snapshots allowed {limit}"
+                    ),
                     leaks: Vec::new(),
                 }
             });
@@ -624,7 +666,9 @@ impl Session<'_, '_> {
                 .iter()
                 .filter(|i| !i.ended)
                 .map(|i| {
-                    let (v, slope) = i.heap.last().map_or((Verdict::Inconclusive, 0.0), |a| (a.verdict, a.slope_bytes_per_hour));
+                    let (v, slope) = i.heap.last().map_or((Verdict::Inconclusive, 0.0), |a| {
+                        (a.verdict, a.slope_bytes_per_hour)
+                    });
                     (i.name.clone(), i.stats.clone(), v, slope)
                 })
                 .collect(),
@@ -638,7 +682,10 @@ impl Session<'_, '_> {
         let settle = |d: &Detector| {
             let mut a = d.assess();
             // A leak confirmed while running stands unless the end shows it stopped.
-            if a.verdict == Verdict::Inconclusive && d.confirmed() && confirmed.iter().any(|w| w == d.what()) {
+            if a.verdict == Verdict::Inconclusive
+                && d.confirmed()
+                && confirmed.iter().any(|w| w == d.what())
+            {
                 a.verdict = Verdict::Leak;
             }
             a
@@ -674,9 +721,13 @@ impl Session<'_, '_> {
         let mut native = settle(&self.native);
         let heap_growth: f64 = isolates
             .iter()
-            .map(|i| i.heap.growth_bytes_per_hour.max(0.0) + i.external.growth_bytes_per_hour.max(0.0))
+            .map(|i| {
+                i.heap.growth_bytes_per_hour.max(0.0) + i.external.growth_bytes_per_hour.max(0.0)
+            })
             .sum();
-        if native.verdict == Verdict::Leak && native.slope_bytes_per_hour < NATIVE_SHARE * heap_growth {
+        if native.verdict == Verdict::Leak
+            && native.slope_bytes_per_hour < NATIVE_SHARE * heap_growth
+        {
             native.verdict = Verdict::NoLeak;
             native.reason = format!(
                 "{}; less than {:.0} % of the JS heap's growth, so it is the heap's own bookkeeping",
@@ -699,13 +750,27 @@ impl Session<'_, '_> {
         samples.sort_by(|a, b| a.t_s.total_cmp(&b.t_s));
         let findings = self.findings.take().unwrap_or_else(|| {
             let (status, message) = match &self.capture {
-                None if verdict != Verdict::Leak => ("not-available", "no leak, no snapshots".to_owned()),
-                None => ("not-available", "snapshots were not captured (--no-snapshots or --max-snapshots 0)".to_owned()),
-                Some(c) => ("not-available", format!("captured {} of {CAPTURE} snapshots before the session ended", c.taken.len())),
+                None if verdict != Verdict::Leak => {
+                    ("not-available", "no leak, no snapshots".to_owned())
+                }
+                None => (
+                    "not-available",
+                    "snapshots were not captured (--no-snapshots or --max-snapshots 0)".to_owned(),
+                ),
+                Some(c) => (
+                    "not-available",
+                    format!(
+                        "captured {} of {CAPTURE} snapshots before the session ended",
+                        c.taken.len()
+                    ),
+                ),
             };
             Findings { status: status.into(), message, leaks: Vec::new() }
         });
-        let heap = isolates.first().map(|i| i.heap.clone()).unwrap_or_else(|| SeriesReport::from(&self.native.assess()));
+        let heap = isolates
+            .first()
+            .map(|i| i.heap.clone())
+            .unwrap_or_else(|| SeriesReport::from(&self.native.assess()));
         Report {
             verdict,
             duration_s: self.started.elapsed().as_secs_f64(),
@@ -721,7 +786,10 @@ impl Session<'_, '_> {
             exit,
             isolates,
             leak_events: self.leak_events,
-            snapshots: self.capture.map(|c| c.taken.into_iter().map(|t| t.0).collect()).unwrap_or_default(),
+            snapshots: self
+                .capture
+                .map(|c| c.taken.into_iter().map(|t| t.0).collect())
+                .unwrap_or_default(),
             leaks: findings.leaks.clone(),
             findings,
             samples,

@@ -15,7 +15,10 @@ fn proc_error(pid: u32, action: &'static str, e: &std::io::Error) -> Error {
     match e.kind() {
         ErrorKind::NotFound => Error::NoSuchProcess { pid },
         ErrorKind::PermissionDenied => Error::PermissionDenied { pid, action },
-        _ => Error::io(format!("cannot {action} process {pid}"), std::io::Error::new(e.kind(), e.to_string())),
+        _ => Error::io(
+            format!("cannot {action} process {pid}"),
+            std::io::Error::new(e.kind(), e.to_string()),
+        ),
     }
 }
 
@@ -24,7 +27,9 @@ fn proc_error(pid: u32, action: &'static str, e: &std::io::Error) -> Error {
 pub fn is_alive(pid: u32) -> bool {
     match std::fs::read_to_string(proc_path(pid, "stat")) {
         // The state follows the command name in parentheses, which may hold spaces.
-        Ok(stat) => stat.rsplit_once(')').is_some_and(|(_, rest)| !rest.trim_start().starts_with(['Z', 'X'])),
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| !rest.trim_start().starts_with(['Z', 'X'])),
         Err(_) => false,
     }
 }
@@ -34,7 +39,8 @@ pub fn check_node(pid: u32) -> Result<PathBuf> {
     if !proc_path(pid, "").exists() {
         return Err(Error::NoSuchProcess { pid });
     }
-    let exe = std::fs::read_link(proc_path(pid, "exe")).map_err(|e| proc_error(pid, "inspect", &e))?;
+    let exe =
+        std::fs::read_link(proc_path(pid, "exe")).map_err(|e| proc_error(pid, "inspect", &e))?;
     let name = exe.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     // `node`, `nodejs`, `node20`, and a binary deleted by an upgrade (`node (deleted)`).
     if !name.starts_with("node") {
@@ -45,7 +51,8 @@ pub fn check_node(pid: u32) -> Result<PathBuf> {
 
 /// The process's command line.
 pub fn cmdline(pid: u32) -> Result<Vec<String>> {
-    let raw = std::fs::read(proc_path(pid, "cmdline")).map_err(|e| proc_error(pid, "inspect", &e))?;
+    let raw =
+        std::fs::read(proc_path(pid, "cmdline")).map_err(|e| proc_error(pid, "inspect", &e))?;
     Ok(raw
         .split(|&b| b == 0)
         .filter(|a| !a.is_empty())
@@ -55,12 +62,12 @@ pub fn cmdline(pid: u32) -> Result<Vec<String>> {
 
 /// Resident set size in bytes (from `/proc/PID/statm`).
 pub fn rss_bytes(pid: u32) -> Result<u64> {
-    let statm = std::fs::read_to_string(proc_path(pid, "statm")).map_err(|e| proc_error(pid, "read", &e))?;
-    let pages: u64 = statm
-        .split_whitespace()
-        .nth(1)
-        .and_then(|p| p.parse().ok())
-        .ok_or_else(|| Error::io(format!("cannot read process {pid}"), std::io::Error::other("bad statm")))?;
+    let statm = std::fs::read_to_string(proc_path(pid, "statm"))
+        .map_err(|e| proc_error(pid, "read", &e))?;
+    let pages: u64 =
+        statm.split_whitespace().nth(1).and_then(|p| p.parse().ok()).ok_or_else(|| {
+            Error::io(format!("cannot read process {pid}"), std::io::Error::other("bad statm"))
+        })?;
     Ok(pages * page_size())
 }
 
@@ -98,8 +105,11 @@ fn listeners() -> Vec<Listener> {
             };
             let reachable = matches!(
                 ip,
-                "0100007F" | "00000000" | "00000000000000000000000000000000"
-                    | "00000000000000000000000001000000" | "0000000000000000FFFF00000100007F"
+                "0100007F"
+                    | "00000000"
+                    | "00000000000000000000000000000000"
+                    | "00000000000000000000000001000000"
+                    | "0000000000000000FFFF00000100007F"
             );
             out.push(Listener { port, inode, reachable });
         }
@@ -108,7 +118,8 @@ fn listeners() -> Vec<Listener> {
 }
 
 fn socket_inodes(pid: u32) -> Result<Vec<u64>> {
-    let dir = std::fs::read_dir(proc_path(pid, "fd")).map_err(|e| proc_error(pid, "inspect", &e))?;
+    let dir =
+        std::fs::read_dir(proc_path(pid, "fd")).map_err(|e| proc_error(pid, "inspect", &e))?;
     Ok(dir
         .filter_map(|entry| std::fs::read_link(entry.ok()?.path()).ok())
         .filter_map(|link| {
@@ -135,13 +146,16 @@ pub fn listening_ports(pid: u32) -> Result<Vec<u16>> {
 /// listener exists but its owner is hidden from us, `None` when nobody listens.
 #[must_use]
 pub fn port_holder(port: u16) -> Option<(u32, String)> {
-    let inodes: Vec<u64> = listeners().into_iter().filter(|l| l.port == port).map(|l| l.inode).collect();
+    let inodes: Vec<u64> =
+        listeners().into_iter().filter(|l| l.port == port).map(|l| l.inode).collect();
     if inodes.is_empty() {
         return None;
     }
     let procs = std::fs::read_dir("/proc").ok()?;
     for entry in procs.flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else { continue };
+        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+            continue;
+        };
         if socket_inodes(pid).is_ok_and(|s| s.iter().any(|i| inodes.contains(i))) {
             let comm = std::fs::read_to_string(proc_path(pid, "comm")).unwrap_or_default();
             return Some((pid, comm.trim().to_owned()));
@@ -153,14 +167,19 @@ pub fn port_holder(port: u16) -> Option<(u32, String)> {
 /// Free bytes for an unprivileged user on the file system holding `dir`.
 pub fn free_disk_bytes(dir: &std::path::Path) -> Result<u64> {
     use std::os::unix::ffi::OsStrExt as _;
-    let c = std::ffi::CString::new(dir.as_os_str().as_bytes())
-        .map_err(|_| Error::io(format!("bad path {}", dir.display()), std::io::Error::other("NUL byte")))?;
+    let c = std::ffi::CString::new(dir.as_os_str().as_bytes()).map_err(|_| {
+        Error::io(format!("bad path {}", dir.display()), std::io::Error::other("NUL byte"))
+    })?;
     // SAFETY: an all-zero statvfs is a valid value for statvfs to overwrite.
     let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
     // SAFETY: `c` is a NUL-terminated path and `st` is valid for writes.
     if unsafe { libc::statvfs(c.as_ptr(), &raw mut st) } != 0 {
-        return Err(Error::io(format!("cannot check free space in {}", dir.display()), std::io::Error::last_os_error()));
+        return Err(Error::io(
+            format!("cannot check free space in {}", dir.display()),
+            std::io::Error::last_os_error(),
+        ));
     }
+    #[allow(clippy::useless_conversion)] // the fields are 32-bit on 32-bit targets
     Ok(u64::from(st.f_bavail) * u64::from(st.f_frsize))
 }
 

@@ -62,11 +62,12 @@ pub fn take(
             }
             match event.method.as_str() {
                 "HeapProfiler.addHeapSnapshotChunk" => {
-                    let chunk = event.params.get("chunk").and_then(Value::as_str).unwrap_or_default();
-                    if write_error.is_none() {
-                        if let Err(e) = out.write_all(chunk.as_bytes()) {
-                            write_error = Some(e);
-                        }
+                    let chunk =
+                        event.params.get("chunk").and_then(Value::as_str).unwrap_or_default();
+                    if write_error.is_none()
+                        && let Err(e) = out.write_all(chunk.as_bytes())
+                    {
+                        write_error = Some(e);
                     }
                     state.bytes += chunk.len() as u64;
                     progress(state);

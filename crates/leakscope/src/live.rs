@@ -30,10 +30,10 @@ impl Attached {
             Ok(cdp) => cdp,
             Err(e) => {
                 // Leave the process as we found it.
-                if inspector.opened_by_us {
-                    if let Ok(mut cdp) = leakscope_live::cdp::Cdp::connect(&inspector.ws_url, Duration::from_secs(2)) {
-                        attach::close_inspector(&mut cdp);
-                    }
+                if inspector.opened_by_us
+                    && let Ok(mut cdp) = Cdp::connect(&inspector.ws_url, Duration::from_secs(2))
+                {
+                    attach::close_inspector(&mut cdp);
                 }
                 return Err(e.into());
             }
@@ -45,7 +45,8 @@ impl Attached {
     pub fn detach(mut self) {
         if self.inspector.opened_by_us && procfs::is_alive(self.inspector.pid) {
             attach::close_inspector(&mut self.cdp);
-            if !attach::wait_closed(self.inspector.pid, self.inspector.port, Duration::from_secs(3)) {
+            if !attach::wait_closed(self.inspector.pid, self.inspector.port, Duration::from_secs(3))
+            {
                 crate::ui::warn(&format!(
                     "the inspector of process {} still listens on port {}",
                     self.inspector.pid, self.inspector.port

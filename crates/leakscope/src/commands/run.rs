@@ -26,15 +26,19 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         warmup: Duration::from_secs(5),
     })?;
     let stop = session::stop_flag();
-    let mut launched = launch::launch(&args.command, Box::new(std::io::stderr()), Duration::from_secs(30))?;
+    let mut launched =
+        launch::launch(&args.command, Box::new(std::io::stderr()), Duration::from_secs(30))?;
     let mut cdp = attach::connect(&launched.inspector)?;
     let mut observer = TextObserver::new(args.session.quiet);
-    let result = monitor::watch(&mut cdp, Process::Launched(&mut launched), &options, stop, &mut observer);
+    let result =
+        monitor::watch(&mut cdp, Process::Launched(&mut launched), &options, stop, &mut observer);
     drop(observer);
     cdp.close();
     let exit = launched.stop(Duration::from_secs(5));
     let mut report = result?;
-    if report.exit.is_none() && matches!(report.stop_reason, leakscope_live::report::StopReason::Exited) {
+    if report.exit.is_none()
+        && matches!(report.stop_reason, leakscope_live::report::StopReason::Exited)
+    {
         report.exit = exit;
     }
     let what: Vec<String> = args.command.iter().map(|a| a.to_string_lossy().into_owned()).collect();

@@ -85,7 +85,10 @@ impl SessionArgs {
     pub fn options(&self, defaults: &Defaults) -> anyhow::Result<Options> {
         let snapshot_dir = match (&self.snapshot_dir, &self.json) {
             (Some(d), _) => d.clone(),
-            (None, Some(json)) => json.parent().filter(|p| !p.as_os_str().is_empty()).map_or_else(|| PathBuf::from("."), Path::to_owned),
+            (None, Some(json)) => json
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map_or_else(|| PathBuf::from("."), Path::to_owned),
             (None, None) => PathBuf::from("."),
         };
         if !snapshot_dir.is_dir() {

@@ -28,7 +28,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let pid = args.pid;
     let path = args.output.clone().unwrap_or_else(|| live::default_snapshot_name(pid));
     let mut session = live::Attached::open(pid, args.quiet)?;
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let dir =
+        path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
     let result = (|| {
         snapshot::check_disk_space(&mut session.cdp, &Target::Main, dir)?;
         let start = Instant::now();

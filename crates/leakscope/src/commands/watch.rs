@@ -19,14 +19,26 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let options = args.session.options(&Defaults { duration: None, gc_every: None, warmup: Duration::ZERO })?;
+    let options = args.session.options(&Defaults {
+        duration: None,
+        gc_every: None,
+        warmup: Duration::ZERO,
+    })?;
     let stop = session::stop_flag();
     let mut attached = live::Attached::open(args.pid, args.session.quiet)?;
     let mut observer = TextObserver::new(args.session.quiet);
-    let result = monitor::watch(&mut attached.cdp, Process::Attached(args.pid), &options, stop, &mut observer);
+    let result = monitor::watch(
+        &mut attached.cdp,
+        Process::Attached(args.pid),
+        &options,
+        stop,
+        &mut observer,
+    );
     drop(observer);
     attached.detach();
     let report = result?;
-    let command = leakscope_live::procfs::cmdline(args.pid).map(|c| c.join(" ")).unwrap_or_else(|_| "exited".into());
+    let command = leakscope_live::procfs::cmdline(args.pid)
+        .map(|c| c.join(" "))
+        .unwrap_or_else(|_| "exited".into());
     session::finish(&report, &args.session, &command)
 }

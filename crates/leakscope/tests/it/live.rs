@@ -36,7 +36,9 @@ fn session(dir: &Path, args: &[&str], limit: Duration) -> (Output, Value) {
     let report: Value = std::fs::read(&json)
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or_else(|| panic!("no report from leakscope {full:?} ({:?}):\n{}", start.elapsed(), stderr(&out)));
+        .unwrap_or_else(|| {
+            panic!("no report from leakscope {full:?} ({:?}):\n{}", start.elapsed(), stderr(&out))
+        });
     (out, report)
 }
 
@@ -68,24 +70,34 @@ fn run_names_a_steady_leak_and_captures_three_snapshots() {
     assert!(r["heap"]["confidence"].as_f64().unwrap() > 0.99);
     let event = &r["leak_events"][0];
     let reason = event["reason"].as_str().unwrap();
-    assert!(reason.starts_with("heap (main) grew ") && reason.contains("steady (p < 0.001)"), "{reason}");
+    assert!(
+        reason.starts_with("heap (main) grew ") && reason.contains("steady (p < 0.001)"),
+        "{reason}"
+    );
     assert!(event["end_s"].as_f64().unwrap() < 60.0);
     assert!(stderr(&out).contains("leakscope: leak: heap (main) grew"), "{}", stderr(&out));
     // Three private snapshots in which the planted class keeps growing.
-    let snaps: Vec<PathBuf> =
-        r["snapshots"].as_array().unwrap().iter().map(|p| PathBuf::from(p.as_str().unwrap())).collect();
+    let snaps: Vec<PathBuf> = r["snapshots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| PathBuf::from(p.as_str().unwrap()))
+        .collect();
     assert_eq!(snaps.len(), 3);
     let counts: Vec<u64> = snaps
         .iter()
         .map(|s| {
             assert_eq!(std::fs::metadata(s).unwrap().permissions().mode() & 0o777, 0o600);
-            leakscope_testkit::node().json_parse_counts(s)["nodes_by_name"]["Invoice"].as_u64().unwrap()
+            leakscope_testkit::node().json_parse_counts(s)["nodes_by_name"]["Invoice"]
+                .as_u64()
+                .unwrap()
         })
         .collect();
     assert!(counts[0] + 2000 < counts[1] && counts[1] + 2000 < counts[2], "Invoices: {counts:?}");
     assert_eq!(r["findings"]["status"], "not-available");
     // Samples after every GC, with the fields the contract names.
-    let majors: Vec<&Value> = r["samples"].as_array().unwrap().iter().filter(|s| s["kind"] == "major").collect();
+    let majors: Vec<&Value> =
+        r["samples"].as_array().unwrap().iter().filter(|s| s["kind"] == "major").collect();
     assert!(majors.len() >= 8, "{} major GCs", majors.len());
     for key in ["heap_used", "heap_total", "external", "array_buffers", "rss", "duration_ms"] {
         assert!(majors[0][key].is_number(), "{key} in {}", majors[0]);
@@ -98,15 +110,22 @@ fn run_bounded_cache_levels_off_and_is_no_leak() {
     let dir = scratch();
     let script = example("bounded-cache.js");
     let node = node_path();
-    let (out, r) =
-        session(dir.path(), &["run", "--duration", "45s", "--", &node, arg(&script)], Duration::from_secs(120));
+    let (out, r) = session(
+        dir.path(),
+        &["run", "--duration", "45s", "--", &node, arg(&script)],
+        Duration::from_secs(120),
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(r["verdict"], "no-leak", "{r:#}");
     assert_eq!(r["stop_reason"], "duration");
     assert!(grows(&r).is_empty(), "{r:#}");
     assert!(r["snapshots"].as_array().unwrap().is_empty());
     // It did grow (the cache filled) — the verdict is about the shape, not the size.
-    assert!(r["isolates"][0]["stats"]["max"].as_u64().unwrap() > 15_000_000, "{}", r["isolates"][0]["stats"]);
+    assert!(
+        r["isolates"][0]["stats"]["max"].as_u64().unwrap() > 15_000_000,
+        "{}",
+        r["isolates"][0]["stats"]
+    );
 }
 
 #[test]
@@ -114,13 +133,19 @@ fn run_sawtooth_is_no_leak() {
     let dir = scratch();
     let script = example("sawtooth.js");
     let node = node_path();
-    let (out, r) =
-        session(dir.path(), &["run", "--duration", "40s", "--", &node, arg(&script)], Duration::from_secs(120));
+    let (out, r) = session(
+        dir.path(),
+        &["run", "--duration", "40s", "--", &node, arg(&script)],
+        Duration::from_secs(120),
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(r["verdict"], "no-leak", "{r:#}");
     let stats = &r["isolates"][0]["stats"];
     // A large sawtooth: post-GC baselines swing by tens of MB.
-    assert!(stats["max"].as_u64().unwrap() > stats["min"].as_u64().unwrap() + 10_000_000, "{stats}");
+    assert!(
+        stats["max"].as_u64().unwrap() > stats["min"].as_u64().unwrap() + 10_000_000,
+        "{stats}"
+    );
 }
 
 #[test]
@@ -130,14 +155,27 @@ fn run_tells_retained_buffers_from_js_heap_growth() {
     let node = node_path();
     let (out, r) = session(
         dir.path(),
-        &["run", "--stop-on-leak", "--no-snapshots", "--duration", "50s", "--", &node, arg(&script)],
+        &[
+            "run",
+            "--stop-on-leak",
+            "--no-snapshots",
+            "--duration",
+            "50s",
+            "--",
+            &node,
+            arg(&script),
+        ],
         Duration::from_secs(120),
     );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert_eq!(r["verdict"], "leak", "{r:#}");
     assert_eq!(grows(&r), ["external (main)"], "{r:#}");
     assert_ne!(r["heap"]["verdict"], "leak");
-    assert!(r["native_growth_bytes_per_hour"].as_f64().unwrap() > 1e9, "{}", r["native_growth_bytes_per_hour"]);
+    assert!(
+        r["native_growth_bytes_per_hour"].as_f64().unwrap() > 1e9,
+        "{}",
+        r["native_growth_bytes_per_hour"]
+    );
 }
 
 #[test]
@@ -147,7 +185,16 @@ fn run_watches_worker_threads_separately() {
     let node = node_path();
     let (out, r) = session(
         dir.path(),
-        &["run", "--stop-on-leak", "--no-snapshots", "--duration", "55s", "--", &node, arg(&script)],
+        &[
+            "run",
+            "--stop-on-leak",
+            "--no-snapshots",
+            "--duration",
+            "55s",
+            "--",
+            &node,
+            arg(&script),
+        ],
         Duration::from_secs(120),
     );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
@@ -178,7 +225,9 @@ fn run_reports_a_program_that_crashes_midway() {
     assert_eq!(r["verdict"], "leak", "{r:#}");
     let err = stderr(&out);
     assert!(err.contains("dies-midway: giving up"), "{err}");
-    assert!(String::from_utf8_lossy(&out.stdout).contains("stopped: the program exited (exit code 1)"));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("stopped: the program exited (exit code 1)")
+    );
 }
 
 #[test]
@@ -218,8 +267,11 @@ impl Target {
         // Wait until its script runs (it prints its pid first).
         let mut t = Self { child };
         let mut line = String::new();
-        std::io::BufRead::read_line(&mut std::io::BufReader::new(t.child.stdout.as_mut().unwrap()), &mut line)
-            .unwrap();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(t.child.stdout.as_mut().unwrap()),
+            &mut line,
+        )
+        .unwrap();
         assert!(line.contains("pid"), "{line}");
         t
     }
@@ -262,10 +314,17 @@ fn watch_leaves_the_program_running_with_its_inspector_closed() {
     assert_eq!(r["stop_reason"], "duration");
     assert!(!stderr(&out).contains("stopped growing"), "{}", stderr(&out));
     assert!(target.alive(), "watch must leave the program running");
-    assert!(listening(target.pid()).is_empty(), "inspector still open: {:?}", listening(target.pid()));
+    assert!(
+        listening(target.pid()).is_empty(),
+        "inspector still open: {:?}",
+        listening(target.pid())
+    );
     // The agent removed itself: a second watch starts from a clean process.
-    let (_, again) =
-        session(dir.path(), &["watch", &pid, "--duration", "3s", "--gc-every", "1s", "--no-snapshots"], Duration::from_secs(60));
+    let (_, again) = session(
+        dir.path(),
+        &["watch", &pid, "--duration", "3s", "--gc-every", "1s", "--no-snapshots"],
+        Duration::from_secs(60),
+    );
     assert_eq!(again["isolates"].as_array().unwrap().len(), 1);
     assert!(target.alive());
     assert!(listening(target.pid()).is_empty());
@@ -289,7 +348,11 @@ fn snapshot_of_running_processes_on_every_node() {
         let file = dir.path().join(format!("node{}.heapsnapshot", node.major));
         let out = crate::support::run(&["snapshot", &target.pid().to_string(), "-o", arg(&file)]);
         assert!(out.status.success(), "{}: {}", node.version, stderr(&out));
-        assert!(String::from_utf8_lossy(&out.stdout).starts_with("wrote "), "{}", String::from_utf8_lossy(&out.stdout));
+        assert!(
+            String::from_utf8_lossy(&out.stdout).starts_with("wrote "),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
         assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
         let counts = node.json_parse_counts(&file);
         assert_eq!(counts["nodes_by_name"]["Marker"], 3210, "{}", node.version);
@@ -334,7 +397,11 @@ fn snapshot_errors_are_clear() {
     // Not Node: never signalled (SIGUSR1 would kill it).
     let mut sleeper = Command::new("sleep").arg("60").spawn().unwrap();
     let out = crate::support::run(&["snapshot", &sleeper.id().to_string(), "-o", arg(&file)]);
-    assert!(first_error_line(&out).contains("is not a Node process (its executable is /"), "{}", stderr(&out));
+    assert!(
+        first_error_line(&out).contains("is not a Node process (its executable is /"),
+        "{}",
+        stderr(&out)
+    );
     assert!(sleeper.try_wait().unwrap().is_none(), "sleep was signalled");
     let _ = sleeper.kill();
     let _ = sleeper.wait();
@@ -346,7 +413,11 @@ fn snapshot_errors_are_clear() {
     let out = crate::support::run(&["snapshot", &target.pid().to_string(), "-o", arg(&file)]);
     assert_eq!(out.status.code(), Some(2));
     let line = first_error_line(&out);
-    assert!(line.contains("could not open its inspector: port 9229 is taken by"), "{}", stderr(&out));
+    assert!(
+        line.contains("could not open its inspector: port 9229 is taken by"),
+        "{}",
+        stderr(&out)
+    );
     if holder.is_ok() {
         assert!(line.contains(&format!("process {}", std::process::id())), "{line}");
     }
@@ -393,7 +464,11 @@ fn snapshot_of_a_process_that_dies_midway_fails_cleanly() {
     };
     let out = child.wait_with_output().unwrap();
     assert_eq!(status.code(), Some(2), "{}", stderr(&out));
-    assert!(first_error_line(&out).contains(&format!("process {pid} exited during the snapshot")), "{}", stderr(&out));
+    assert!(
+        first_error_line(&out).contains(&format!("process {pid} exited during the snapshot")),
+        "{}",
+        stderr(&out)
+    );
     assert!(!file.exists(), "partial snapshot left behind");
     drop(target);
 }
@@ -406,12 +481,29 @@ fn run_samples_gcs_on_every_node() {
         let path = node.path.to_string_lossy().into_owned();
         let (out, r) = session(
             dir.path(),
-            &["run", "--duration", "8s", "--gc-every", "1s", "--warmup", "0s", "--no-snapshots", "--", &path, arg(&script)],
+            &[
+                "run",
+                "--duration",
+                "8s",
+                "--gc-every",
+                "1s",
+                "--warmup",
+                "0s",
+                "--no-snapshots",
+                "--",
+                &path,
+                arg(&script),
+            ],
             Duration::from_secs(60),
         );
         assert!(out.status.code().is_some_and(|c| c <= 1), "{}: {}", node.version, stderr(&out));
         assert_eq!(r["stop_reason"], "duration", "{}", node.version);
-        let forced = r["samples"].as_array().unwrap().iter().filter(|s| s["kind"] == "major" && s["baseline"].is_u64()).count();
+        let forced = r["samples"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["kind"] == "major" && s["baseline"].is_u64())
+            .count();
         assert!(forced >= 5, "{}: {forced} major GCs with baselines", node.version);
         assert!(r["isolates"][0]["stats"]["current_base"].as_u64().unwrap() > 1_000_000);
     }

@@ -1,0 +1,141 @@
+//! `cargo xtask bench-live`: what `leakscope run`/`watch` cost and how fast they decide.
+//!
+//! 1. Time to a correct verdict for a steady leak of 1 MB/s and of 10 KB/s
+//!    (`examples/steady-leak.js`), with `run`'s defaults (`--gc-every 2s`, `--warmup 5s`).
+//! 2. Overhead of `watch` without snapshots on a busy HTTP server (`bench/http-server.js`)
+//!    under loopback load from a second process (`bench/http-load.js`): requests/s without
+//!    and with the watcher, alternated so that drift cancels out.
+
+use std::io::{BufRead as _, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+
+/// Seconds of load per measurement.
+const LOAD_S: u32 = 15;
+/// Off/on pairs.
+const ROUNDS: usize = 3;
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
+    let only = args.first().map(String::as_str);
+    crate::run(root, "cargo", &["build", "--release", "--quiet", "-p", "leakscope"], &[])?;
+    let bin = root.join("target/release/leakscope");
+    if only.is_none_or(|o| o == "verdict") {
+        println!("time to a correct verdict (leakscope run, default options)");
+        for (label, rate) in [("1 MB/s", "1000000"), ("10 KB/s", "10000")] {
+            let (wall, first) = time_to_verdict(root, &bin, rate)?;
+            println!(
+                "  {label:>8} leak: leak line after {first:.1} s of session, verdict in {wall:.1} s wall"
+            );
+        }
+    }
+    if only.is_none_or(|o| o == "overhead") {
+        overhead(root, &bin)?;
+    }
+    Ok(())
+}
+
+fn time_to_verdict(root: &Path, bin: &Path, rate: &str) -> anyhow::Result<(f64, f64)> {
+    let dir = std::env::temp_dir().join(format!("leakscope-bench-live-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let json = dir.join("verdict.json");
+    let start = Instant::now();
+    let status = Command::new(bin)
+        .current_dir(root)
+        .args([
+            "run",
+            "--quiet",
+            "--stop-on-leak",
+            "--no-snapshots",
+            "--duration",
+            "300s",
+            "--json",
+        ])
+        .arg(&json)
+        .args(["--", "node", "examples/steady-leak.js", "--rate", rate])
+        .stdout(Stdio::null())
+        .status()?;
+    let wall = start.elapsed().as_secs_f64();
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json)?)?;
+    let _ = std::fs::remove_dir_all(&dir);
+    if status.code() != Some(1) || report["verdict"] != "leak" {
+        bail!("no leak verdict for a {rate} B/s leak within 300 s: {}", report["heap"]["reason"]);
+    }
+    let first = report["leak_events"][0]["end_s"].as_f64().context("no leak event")?;
+    Ok((wall, first))
+}
+
+fn start_server(root: &Path) -> anyhow::Result<(Killed, u16, u32)> {
+    let mut child = Command::new("node")
+        .current_dir(root)
+        .arg("bench/http-server.js")
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("cannot start node")?;
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().context("stdout")?).read_line(&mut line)?;
+    let mut words = line.split_whitespace();
+    let port = words.nth(1).context("port")?.parse()?;
+    let pid = words.nth(1).context("pid")?.parse()?;
+    Ok((Killed(child), port, pid))
+}
+
+fn load(root: &Path, port: u16, seconds: u32) -> anyhow::Result<f64> {
+    let out = Command::new("node")
+        .current_dir(root)
+        .args(["bench/http-load.js", &port.to_string(), &seconds.to_string()])
+        .output()?;
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).context("load output")?;
+    v["rps"].as_f64().context("rps")
+}
+
+fn overhead(root: &Path, bin: &Path) -> anyhow::Result<()> {
+    let (_server, port, pid) = start_server(root)?;
+    println!(
+        "watch overhead on a busy HTTP server (pid {pid}, {LOAD_S} s of loopback load per run)"
+    );
+    load(root, port, 5)?; // warm up the JIT
+    let mut off = Vec::new();
+    let mut on = Vec::new();
+    for round in 0..ROUNDS {
+        off.push(load(root, port, LOAD_S)?);
+        let watcher = Killed(
+            Command::new(bin)
+                .args(["watch", &pid.to_string(), "--quiet", "--no-snapshots"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()?,
+        );
+        std::thread::sleep(Duration::from_secs(2)); // attached and sampling
+        on.push(load(root, port, LOAD_S)?);
+        // Ctrl-C: the watcher detaches and closes the inspector.
+        // SAFETY: kill(2) on our own child.
+        unsafe { libc::kill(i32::try_from(watcher.0.id())?, libc::SIGINT) };
+        let mut watcher = watcher;
+        let _ = watcher.0.wait();
+        println!(
+            "  round {}: {:>8.0} req/s without, {:>8.0} req/s watched",
+            round + 1,
+            off[round],
+            on[round]
+        );
+    }
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    let (a, b) = (mean(&off), mean(&on));
+    println!(
+        "  mean: {a:.0} req/s without, {b:.0} req/s watched: overhead {:.2} %",
+        (1.0 - b / a) * 100.0
+    );
+    Ok(())
+}
