@@ -14,9 +14,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 
 /// Seconds of load per measurement.
-const LOAD_S: u32 = 15;
+const LOAD_S: u32 = 10;
 /// Off/on pairs.
-const ROUNDS: usize = 3;
+const ROUNDS: usize = 5;
 
 struct Killed(Child);
 
@@ -91,13 +91,38 @@ fn start_server(root: &Path) -> anyhow::Result<(Killed, u16, u32)> {
     Ok((Killed(child), port, pid))
 }
 
-fn load(root: &Path, port: u16, seconds: u32) -> anyhow::Result<f64> {
+/// The server's CPU time (user + system), in seconds, from /proc.
+fn cpu_seconds(pid: u32) -> anyhow::Result<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    let after = stat.rsplit_once(')').context("stat")?.1;
+    let f: Vec<&str> = after.split_whitespace().collect();
+    // Fields 14 and 15 of stat, counted after the command name.
+    let ticks: f64 =
+        f.get(11).context("utime")?.parse::<f64>()? + f.get(12).context("stime")?.parse::<f64>()?;
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    Ok(ticks / hz)
+}
+
+/// Load for `seconds`: requests per second, and the server's CPU microseconds per request.
+fn load(root: &Path, port: u16, pid: u32, seconds: u32) -> anyhow::Result<(f64, f64)> {
+    let cpu0 = cpu_seconds(pid)?;
     let out = Command::new("node")
         .current_dir(root)
         .args(["bench/http-load.js", &port.to_string(), &seconds.to_string()])
         .output()?;
+    let cpu = cpu_seconds(pid)? - cpu0;
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).context("load output")?;
-    v["rps"].as_f64().context("rps")
+    let requests = v["requests"].as_f64().context("requests")?;
+    if requests < 1.0 {
+        bail!("the server answered no request (did it die?)");
+    }
+    Ok((v["rps"].as_f64().context("rps")?, cpu / requests * 1e6))
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
 fn overhead(root: &Path, bin: &Path) -> anyhow::Result<()> {
@@ -105,12 +130,12 @@ fn overhead(root: &Path, bin: &Path) -> anyhow::Result<()> {
     println!(
         "watch overhead on a busy HTTP server (pid {pid}, {LOAD_S} s of loopback load per run)"
     );
-    load(root, port, 5)?; // warm up the JIT
-    let mut off = Vec::new();
-    let mut on = Vec::new();
-    for round in 0..ROUNDS {
-        off.push(load(root, port, LOAD_S)?);
-        let watcher = Killed(
+    load(root, port, pid, 5)?; // warm up the JIT
+    let mut rps_ratio = Vec::new();
+    let mut cpu_ratio = Vec::new();
+    for round in 1..=ROUNDS {
+        let (off_rps, off_cpu) = load(root, port, pid, LOAD_S)?;
+        let mut watcher = Killed(
             Command::new(bin)
                 .args(["watch", &pid.to_string(), "--quiet", "--no-snapshots"])
                 .stdout(Stdio::null())
@@ -118,24 +143,23 @@ fn overhead(root: &Path, bin: &Path) -> anyhow::Result<()> {
                 .spawn()?,
         );
         std::thread::sleep(Duration::from_secs(2)); // attached and sampling
-        on.push(load(root, port, LOAD_S)?);
+        let (on_rps, on_cpu) = load(root, port, pid, LOAD_S)?;
         // Ctrl-C: the watcher detaches and closes the inspector.
         // SAFETY: kill(2) on our own child.
         unsafe { libc::kill(i32::try_from(watcher.0.id())?, libc::SIGINT) };
-        let mut watcher = watcher;
         let _ = watcher.0.wait();
         println!(
-            "  round {}: {:>8.0} req/s without, {:>8.0} req/s watched",
-            round + 1,
-            off[round],
-            on[round]
+            "  round {round}: {off_rps:>7.0} req/s, {off_cpu:>5.1} us CPU/req without; \
+             {on_rps:>7.0} req/s, {on_cpu:>5.1} us CPU/req watched"
         );
+        rps_ratio.push(on_rps / off_rps);
+        cpu_ratio.push(on_cpu / off_cpu);
     }
-    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
-    let (a, b) = (mean(&off), mean(&on));
     println!(
-        "  mean: {a:.0} req/s without, {b:.0} req/s watched: overhead {:.2} %",
-        (1.0 - b / a) * 100.0
+        "  median over {ROUNDS} rounds: throughput {:+.2} %, server CPU per request {:+.2} % \
+         (the machine is shared: single rounds swing by 10-30 %)",
+        (median(rps_ratio) - 1.0) * 100.0,
+        (median(cpu_ratio) - 1.0) * 100.0
     );
     Ok(())
 }

@@ -15,15 +15,23 @@
     try { f(JSON.stringify(msg)); } catch { /* the monitor went away */ }
   };
   const now = () => performance.timeOrigin + performance.now();
+  // Minor GCs come by the hundred per second on a busy server: they are batched and sent at
+  // most once a second; a major GC is sent at once, with the reading that makes a baseline.
+  let pending = [];
+  let lastSent = 0;
   const observer = new PerformanceObserver((list) => {
-    const gcs = [];
     let major = false;
     for (const e of list.getEntries()) {
       const kind = e.detail ? e.detail.kind : e.kind;
       const flags = e.detail ? e.detail.flags : e.flags;
       if (kind === 4) major = true;
-      gcs.push([kind, flags, e.duration]);
+      pending.push([kind, flags, e.duration]);
     }
+    const t = now();
+    if (!major && t - lastSent < 1000) return;
+    lastSent = t;
+    const gcs = pending;
+    pending = [];
     const m = process.memoryUsage();
     // After a full GC the young generation is empty; what is there now was allocated since,
     // so the old generation alone is the clean baseline.
@@ -34,7 +42,7 @@
         if (s.space_name === 'new_space' || s.space_name === 'new_large_object_space') young += s.space_used_size;
       }
     }
-    send({ t: now(), gcs, m: [m.heapUsed, m.heapTotal, m.external, m.arrayBuffers, m.rss], young });
+    send({ t, gcs, m: [m.heapUsed, m.heapTotal, m.external, m.arrayBuffers, m.rss], young });
   });
   observer.observe({ entryTypes: ['gc'] });
   const onExit = (code) => send({ t: now(), exit: code });

@@ -180,13 +180,13 @@ pub fn connect(inspector: &Inspector) -> Result<Cdp> {
     }
 }
 
-/// Closes the target's inspector from inside (after our reply is sent), then our connection.
-/// `require` exists only during an `includeCommandLineAPI` evaluation, so the module is taken
-/// there and only `close` is deferred.
+/// Closes the target's inspector from inside, then our connection. `require` exists only
+/// during an `includeCommandLineAPI` evaluation, so the module is taken there and only `close`
+/// is deferred: by 200 ms, so that our session has gone away cleanly before the server does.
 pub fn close_inspector(cdp: &mut Cdp) {
     const CLOSE: &str = "(() => { const m = typeof process.getBuiltinModule === 'function' \
         ? process.getBuiltinModule('inspector') : require('inspector'); \
-        setTimeout(() => m.close(), 0); return 'closing'; })()";
+        setTimeout(() => m.close(), 200); return 'closing'; })()";
     let _ = cdp.call(
         &Target::Main,
         "Runtime.evaluate",

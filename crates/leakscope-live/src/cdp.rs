@@ -220,15 +220,29 @@ impl Cdp {
         std::mem::take(&mut self.warnings)
     }
 
-    /// Closes the connection politely (the target then stops waiting for a debugger).
+    /// Closes the connection politely: a close frame, then up to a second for the target's
+    /// answer (tearing the socket down under the inspector while it still writes to it is
+    /// what we must never do to a watched process).
     pub fn close(&mut self) {
         if self.closed {
             return;
         }
         self.closed = true;
-        let _ = self.ws.close(None);
+        if self.ws.close(None).is_ok() {
+            let deadline = Instant::now() + Duration::from_secs(1);
+            while Instant::now() < deadline {
+                match self.ws.read() {
+                    Ok(_) => {}
+                    Err(tungstenite::Error::Io(e))
+                        if matches!(
+                            e.kind(),
+                            ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
+                        ) => {}
+                    Err(_) => break,
+                }
+            }
+        }
         let _ = self.ws.flush();
-        let _ = self.ws.get_ref().shutdown(std::net::Shutdown::Both);
     }
 
     fn broken(&mut self, e: &tungstenite::Error) -> Error {

@@ -352,7 +352,7 @@ impl Session<'_, '_> {
                 self.cdp.close();
                 return (StopReason::Exited, self.wait_exit());
             }
-            if self.opts.stop_on_leak && self.capture_finished() {
+            if self.opts.stop_on_leak && self.leak_settled() {
                 return (StopReason::Leak, None);
             }
             if let Err(e) = self.force_gcs() {
@@ -598,8 +598,10 @@ impl Session<'_, '_> {
         self.capture = Some(Capture { isolate, driver, step, taken: Vec::new(), done: false });
     }
 
-    fn capture_finished(&self) -> bool {
-        self.capture.as_ref().is_some_and(|c| c.done)
+    /// A leak is confirmed and there is nothing more to capture for it.
+    fn leak_settled(&self) -> bool {
+        !self.leak_events.is_empty()
+            && (self.captures_blocked || self.capture.as_ref().is_none_or(|c| c.done))
     }
 
     fn maybe_capture(&mut self) -> Result<()> {

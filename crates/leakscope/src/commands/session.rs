@@ -113,7 +113,8 @@ impl SessionArgs {
 
 static STOP: AtomicBool = AtomicBool::new(false);
 
-/// Ctrl-C ends the session cleanly (the report is still written); a second one exits at once.
+/// Ctrl-C (or SIGTERM) ends the session cleanly (the report is still written, `run` stops its
+/// program); a second one exits at once.
 pub fn stop_flag() -> &'static AtomicBool {
     let _ = ctrlc::set_handler(|| {
         if STOP.swap(true, Ordering::SeqCst) {
@@ -317,5 +318,23 @@ fn print_report(r: &Report, what: &str) {
     println!("  stopped: {stop}");
     for w in &r.warnings {
         println!("  warning: {w}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::parse_duration;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
+        assert!(parse_duration("5 parsecs").unwrap_err().contains("unknown unit"));
+        assert!(parse_duration("soon").unwrap_err().contains("not a duration"));
     }
 }

@@ -170,6 +170,7 @@ fn run_tells_retained_buffers_from_js_heap_growth() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert_eq!(r["verdict"], "leak", "{r:#}");
     assert_eq!(grows(&r), ["external (main)"], "{r:#}");
+    assert_eq!(r["stop_reason"], "leak");
     assert_ne!(r["heap"]["verdict"], "leak");
     assert!(
         r["native_growth_bytes_per_hour"].as_f64().unwrap() > 1e9,
@@ -198,6 +199,7 @@ fn run_watches_worker_threads_separately() {
         Duration::from_secs(120),
     );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(r["stop_reason"], "leak");
     let isolates = r["isolates"].as_array().unwrap();
     assert_eq!(isolates.len(), 2, "{r:#}");
     assert_eq!(isolates[0]["isolate"], "main");
@@ -507,4 +509,80 @@ fn run_samples_gcs_on_every_node() {
         assert!(forced >= 5, "{}: {forced} major GCs with baselines", node.version);
         assert!(r["isolates"][0]["stats"]["current_base"].as_u64().unwrap() > 1_000_000);
     }
+}
+
+#[test]
+fn run_on_ctrl_c_reports_and_stops_the_program() {
+    let dir = scratch();
+    let json = dir.path().join("report.json");
+    let script = example("steady-leak.js");
+    let mut child = leakscope()
+        .args([
+            "run",
+            "--quiet",
+            "--no-snapshots",
+            "--json",
+            arg(&json),
+            "--",
+            &node_path(),
+            arg(&script),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.as_mut().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let pid: u32 = line.trim().rsplit(' ').next().unwrap().parse().unwrap();
+    std::thread::sleep(Duration::from_secs(4));
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(i32::try_from(child.id()).unwrap(), libc::SIGINT) };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "leakscope run did not stop on Ctrl-C");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let r: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(r["stop_reason"], "interrupted");
+    assert_eq!(r["pid"], pid);
+    assert!(!leakscope_live::procfs::is_alive(pid), "run must stop the program it started");
+}
+
+/// Regression: detaching from a server under load once crashed it (the socket was torn down
+/// while the inspector still wrote to it).
+#[test]
+fn watch_detaches_from_a_busy_server_without_harming_it() {
+    let _port = DEFAULT_PORT.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let node = node();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut server = Target::start(&node, &[arg(&root.join("bench/http-server.js"))]);
+    let port = *listening(server.pid()).first().unwrap();
+    let load = |seconds: &str| {
+        node.command()
+            .args([arg(&root.join("bench/http-load.js")), &port.to_string(), seconds, "8"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let busy = load("14");
+    let dir = scratch();
+    let (out, r) = session(
+        dir.path(),
+        &["watch", &server.pid().to_string(), "--duration", "10s", "--no-snapshots"],
+        Duration::from_secs(60),
+    );
+    assert!(out.status.code().is_some_and(|c| c <= 1), "{}", stderr(&out));
+    assert!(r["gc_count"].as_u64().unwrap() > 10, "{r:#}");
+    let busy = busy.wait_with_output().unwrap();
+    let during: Value = serde_json::from_slice(&busy.stdout).unwrap();
+    assert!(during["requests"].as_u64().unwrap() > 1000, "{during}");
+    assert!(server.alive(), "the server died after watch detached");
+    let after: Value =
+        serde_json::from_slice(&load("2").wait_with_output().unwrap().stdout).unwrap();
+    assert!(after["requests"].as_u64().unwrap() > 100, "the server stopped serving: {after}");
+    assert!(listening(server.pid()) == [port], "inspector left open");
 }
