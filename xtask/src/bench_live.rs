@@ -3,8 +3,9 @@
 //! 1. Time to a correct verdict for a steady leak of 1 MB/s and of 10 KB/s
 //!    (`examples/steady-leak.js`), with `run`'s defaults (`--gc-every 2s`, `--warmup 5s`).
 //! 2. Overhead of `watch` without snapshots on a busy HTTP server (`bench/http-server.js`)
-//!    under loopback load from a second process (`bench/http-load.js`): requests/s without
-//!    and with the watcher, alternated so that drift cancels out.
+//!    under loopback load from a second process (`bench/http-client.js`): requests/s and the
+//!    server's CPU time per request without and with the watcher, alternated so that drift
+//!    cancels out.
 
 use std::io::{BufRead as _, BufReader};
 use std::path::Path;
@@ -79,15 +80,17 @@ fn time_to_verdict(root: &Path, bin: &Path, rate: &str) -> anyhow::Result<(f64, 
 fn start_server(root: &Path) -> anyhow::Result<(Killed, u16, u32)> {
     let mut child = Command::new("node")
         .current_dir(root)
-        .arg("bench/http-server.js")
+        .args(["bench/http-server.js", "0"])
         .stdout(Stdio::piped())
         .spawn()
         .context("cannot start node")?;
+    let pid = child.id();
     let mut line = String::new();
     BufReader::new(child.stdout.take().context("stdout")?).read_line(&mut line)?;
-    let mut words = line.split_whitespace();
-    let port = words.nth(1).context("port")?.parse()?;
-    let pid = words.nth(1).context("pid")?.parse()?;
+    let port = line
+        .strip_prefix("listening ")
+        .and_then(|p| p.trim().parse().ok())
+        .with_context(|| format!("the server did not start: {line:?}"))?;
     Ok((Killed(child), port, pid))
 }
 
@@ -109,7 +112,7 @@ fn load(root: &Path, port: u16, pid: u32, seconds: u32) -> anyhow::Result<(f64, 
     let cpu0 = cpu_seconds(pid)?;
     let out = Command::new("node")
         .current_dir(root)
-        .args(["bench/http-load.js", &port.to_string(), &seconds.to_string()])
+        .args(["bench/http-client.js", &port.to_string(), &seconds.to_string(), "16"])
         .output()?;
     let cpu = cpu_seconds(pid)? - cpu0;
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).context("load output")?;

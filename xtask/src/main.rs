@@ -2,8 +2,8 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod bench;
-mod bench_native;
 mod bench_live;
+mod bench_native;
 mod nodes;
 
 use std::path::{Path, PathBuf};

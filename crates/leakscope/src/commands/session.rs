@@ -4,7 +4,7 @@
 use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -111,18 +111,11 @@ impl SessionArgs {
     }
 }
 
-static STOP: AtomicBool = AtomicBool::new(false);
-
 /// Ctrl-C (or SIGTERM) ends the session cleanly (the report is still written, `run` stops its
-/// program); a second one exits at once.
+/// program); a second one kills leakscope as usual.
 pub fn stop_flag() -> &'static AtomicBool {
-    let _ = ctrlc::set_handler(|| {
-        if STOP.swap(true, Ordering::SeqCst) {
-            #[allow(clippy::exit)] // the user insists
-            std::process::exit(130);
-        }
-    });
-    &STOP
+    crate::interrupt::install();
+    crate::interrupt::flag()
 }
 
 /// Prints the live output on stderr.

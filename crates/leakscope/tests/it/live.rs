@@ -559,12 +559,12 @@ fn watch_detaches_from_a_busy_server_without_harming_it() {
     let _port = DEFAULT_PORT.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let node = node();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let mut server = Target::start(&node, &[arg(&root.join("bench/http-server.js"))]);
+    let mut server = Target::start(&node, &[arg(&root.join("bench/http-server.js")), "0"]);
     let port = *listening(server.pid()).first().unwrap();
     let load = |seconds: &str| -> Value {
         let out = node
             .command()
-            .args([arg(&root.join("bench/http-load.js")), &port.to_string(), seconds, "16"])
+            .args([arg(&root.join("bench/http-client.js")), &port.to_string(), seconds, "16"])
             .output()
             .unwrap();
         serde_json::from_slice(&out.stdout).unwrap()
