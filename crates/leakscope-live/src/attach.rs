@@ -150,17 +150,28 @@ pub fn signal(pid: u32, sig: libc::c_int) -> Result<()> {
     })
 }
 
-/// Connects to the inspector and checks that it belongs to `pid` (a port can be reused).
+/// `process.pid` once Node has finished bootstrapping, else -1. Loading a built-in module
+/// (as the GC agent does) while Node is still bootstrapping can fail half-way and leave the
+/// module broken for the program too (seen on Node 24: `setDispatchBufferFull is not a
+/// function` from perf_hooks). Bootstrapping shows as a stack made only of `node:` frames; an
+/// idle event loop shows none, and running user code shows its own.
+const READY: &str = "(() => { if (typeof process !== 'object') return -1; \
+    const limit = Error.stackTraceLimit; Error.stackTraceLimit = Infinity; \
+    const frames = new Error().stack.split('\\n').slice(1).filter((f) => !f.includes('<anonymous>')); \
+    Error.stackTraceLimit = limit; \
+    const booting = frames.length > 0 && frames.every((f) => /[( ]node:/.test(f)); \
+    return booting ? -1 : process.pid; })()";
+
+/// Connects to the inspector and checks that it belongs to `pid` (a port can be reused);
+/// waits (at most 10 s) until the process has finished bootstrapping.
 pub fn connect(inspector: &Inspector) -> Result<Cdp> {
     let mut cdp = Cdp::connect(&inspector.ws_url, Duration::from_secs(5))?;
-    // A program started with --inspect is still bootstrapping when the inspector opens;
-    // `process` appears a moment later.
     let start = Instant::now();
     loop {
         let reply = cdp.call(
             &Target::Main,
             "Runtime.evaluate",
-            json!({ "expression": "typeof process === 'object' ? process.pid : -1", "returnByValue": true }),
+            json!({ "expression": READY, "returnByValue": true }),
             Duration::from_secs(10),
         )?;
         match reply.pointer("/result/value").and_then(serde_json::Value::as_i64) {
@@ -173,9 +184,9 @@ pub fn connect(inspector: &Inspector) -> Result<Cdp> {
                 });
             }
             _ if start.elapsed() < Duration::from_secs(10) => {
-                std::thread::sleep(Duration::from_millis(20))
+                std::thread::sleep(Duration::from_millis(20));
             }
-            _ => return Err(Error::Agent(format!("cannot read process.pid: {reply}"))),
+            _ => return Err(Error::Agent(format!("Node did not finish starting: {reply}"))),
         }
     }
 }
