@@ -4,9 +4,9 @@
 use std::io::IsTerminal as _;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use leakscope_postmortem::Error as PostmortemError;
 use leakscope_live::Error as LiveError;
 use leakscope_live::snapshot::Progress as SnapshotProgress;
+use leakscope_postmortem::Error as PostmortemError;
 use leakscope_procfs::ProcfsError;
 use leakscope_snapshot::Error as SnapshotError;
 
