@@ -88,9 +88,8 @@ fn run_names_a_steady_leak_and_captures_three_snapshots() {
         .iter()
         .map(|s| {
             assert_eq!(std::fs::metadata(s).unwrap().permissions().mode() & 0o777, 0o600);
-            leakscope_testkit::node().json_parse_counts(s)["nodes_by_name"]["Invoice"]
-                .as_u64()
-                .unwrap()
+            let census = crate::support::run_json(&["summary", arg(s), "--class", "Invoice"]);
+            census["classes"][0]["count"].as_u64().unwrap()
         })
         .collect();
     assert!(counts[0] + 2000 < counts[1] && counts[1] + 2000 < counts[2], "Invoices: {counts:?}");
