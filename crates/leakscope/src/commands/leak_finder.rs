@@ -1,18 +1,21 @@
-//! The findings step of `run`/`watch`: the three-snapshot leak finder on the captured
-//! snapshots. `leakscope leaks S1 S2 S3` has not landed yet; until it does, this says so.
+//! The findings step of `run`/`watch`: the three-snapshot leak finder (`leakscope leaks`) on
+//! the snapshots the session captured.
 
 use std::path::PathBuf;
 
+use leakscope_leaks::LeakOptions;
 use leakscope_live::report::Findings;
 
 /// Runs the leak finder on three snapshots of one isolate, oldest first.
 pub fn findings(snapshots: &[PathBuf]) -> Findings {
-    let _ = snapshots;
-    Findings {
-        status: "not-available".into(),
-        message: "the leak finder (`leakscope leaks S1 S2 S3`) has not landed yet; the three \
-                  snapshots are kept for it"
-            .into(),
-        leaks: Vec::new(),
+    match crate::commands::leaks::find(snapshots, &LeakOptions::default(), true) {
+        Ok((report, _)) => Findings {
+            status: "ok".into(),
+            message: report.message.clone(),
+            leaks: report.leaks.iter().filter_map(|f| serde_json::to_value(f).ok()).collect(),
+        },
+        Err(e) => {
+            Findings { status: "failed".into(), message: format!("{e:#}"), leaks: Vec::new() }
+        }
     }
 }

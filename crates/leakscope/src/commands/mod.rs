@@ -3,8 +3,8 @@
 pub mod core;
 pub mod diff;
 pub mod info;
-pub mod leaks;
 pub mod leak_finder;
+pub mod leaks;
 pub mod maps;
 pub mod native;
 pub mod objects;

@@ -276,15 +276,20 @@ fn print_report(r: &Report, what: &str) {
     }
     if r.verdict == Verdict::Leak || !r.snapshots.is_empty() {
         if r.findings.status == "ok" {
-            println!("  culprits ({}):", r.findings.message);
+            println!("  findings: {}", r.findings.message);
             for l in &r.findings.leaks {
                 println!(
-                    "    {} x{} retained {} held by {}",
+                    "    {} x{}, retaining {}, held by {} ({})",
                     l["class"].as_str().unwrap_or("?"),
                     l["count"],
                     ui::bytes(l["retained_size"].as_u64().unwrap_or(0)),
-                    l["holder"].as_str().unwrap_or("?")
+                    l["holder"].as_str().unwrap_or("?"),
+                    l["holder_class"].as_str().unwrap_or("?")
                 );
+                println!("      {}", l["path"].as_str().unwrap_or(""));
+                if let Some(at) = l["location"].as_str() {
+                    println!("      defined at {at}");
+                }
             }
         } else {
             println!("  findings {}: {}", r.findings.status, r.findings.message);

@@ -93,7 +93,17 @@ fn run_names_a_steady_leak_and_captures_three_snapshots() {
         })
         .collect();
     assert!(counts[0] + 2000 < counts[1] && counts[1] + 2000 < counts[2], "Invoices: {counts:?}");
-    assert_eq!(r["findings"]["status"], "not-available");
+    // The leak finder on them names the planted class and what holds it.
+    assert_eq!(r["findings"]["status"], "ok", "{:#}", r["findings"]);
+    let culprit = &r["leaks"][0];
+    assert_eq!(culprit["class"], "Invoice", "{:#}", r["leaks"]);
+    assert!(culprit["holder"].as_str().unwrap().contains("archive"), "{culprit:#}");
+    assert!(culprit["count"].as_u64().unwrap() > 2000, "{culprit:#}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Invoice x"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     // Samples after every GC, with the fields the contract names.
     let majors: Vec<&Value> =
         r["samples"].as_array().unwrap().iter().filter(|s| s["kind"] == "major").collect();
