@@ -2,6 +2,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod bench;
+mod bench_live;
 mod bench_native;
 mod nodes;
 
@@ -18,6 +19,8 @@ cargo xtask <task>
   bench    load/analysis throughput and peak RSS on a ~370 MB snapshot made with node
   bench-native [--sample-bytes N]
            requests/s of a busy Node HTTP server with and without `leakscope native`
+  bench-live [verdict|overhead]
+           time to a leak verdict (1 MB/s, 10 KB/s) and `watch` overhead on a busy HTTP server
   nodes    install the extra Node versions the tests use (into target/test-nodes)
 ";
 
@@ -28,6 +31,7 @@ fn main() -> anyhow::Result<()> {
         "ci" => ci(&root),
         "bench" => bench::run(&root, std::env::args().skip(2).collect()),
         "bench-native" => bench_native::run(&root, &std::env::args().skip(2).collect::<Vec<_>>()),
+        "bench-live" => bench_live::run(&root, &std::env::args().skip(2).collect::<Vec<_>>()),
         "nodes" => {
             let paths = nodes::ensure(&root)?;
             println!("{}", std::env::join_paths(paths)?.to_string_lossy());

@@ -117,6 +117,28 @@ pub enum Command {
     /// location of its class. Counts and sizes are exact. With two snapshots, the objects S2
     /// gained in groups that grew, marked less certain.
     Leaks(commands::leaks::Args),
+    /// Heap snapshot of a running Node process, taken from outside
+    ///
+    /// Sends SIGUSR1 to open the process's inspector (Node always listens on 127.0.0.1:9229
+    /// then, or process.debugPort), takes a heap snapshot over the DevTools protocol, streams
+    /// it to FILE (mode 0600: a heap holds secrets), and closes the inspector again if it was
+    /// closed. The program is not changed or restarted.
+    Snapshot(commands::snapshot::Args),
+    /// Launch a Node program, watch its memory, decide leak or not, name the culprit
+    ///
+    /// Starts `node --inspect=127.0.0.1:0 app.js ...`, samples every GC of every isolate (main
+    /// thread and workers) through the inspector without changing the program, forces a full
+    /// GC every --gc-every for clean baselines, and decides with a robust trend (Theil-Sen slope
+    /// and Mann-Kendall test of the post-GC baseline over time) whether the JS heap or native
+    /// memory leaks. When a leak is confirmed it captures three snapshots spaced by further
+    /// growth for the leak finder. Stops at --duration, on Ctrl-C, or when the program exits,
+    /// then stops the program and prints the report. Exit code 1 on a leak.
+    Run(commands::run::Args),
+    /// Watch a running Node process: the same as `run`, attached with SIGUSR1
+    ///
+    /// The inspector is closed again at the end and the program keeps running. GCs are not
+    /// forced unless --gc-every is given.
+    Watch(commands::watch::Args),
 }
 
 /// What every command that reads one snapshot takes.

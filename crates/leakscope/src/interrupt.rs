@@ -27,6 +27,11 @@ pub fn install() {
     }
 }
 
+/// The flag the handlers set, for code that polls it itself (`run`, `watch`).
+pub fn flag() -> &'static AtomicBool {
+    &STOP
+}
+
 /// Whether the user asked to stop.
 pub fn requested() -> bool {
     STOP.load(Ordering::SeqCst)

@@ -7,6 +7,7 @@ mod analyze;
 mod cli;
 mod commands;
 mod interrupt;
+mod live;
 mod load;
 mod select;
 mod ui;

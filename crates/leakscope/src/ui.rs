@@ -4,6 +4,8 @@
 use std::io::IsTerminal as _;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use leakscope_live::Error as LiveError;
+use leakscope_live::snapshot::Progress as SnapshotProgress;
 use leakscope_postmortem::Error as PostmortemError;
 use leakscope_procfs::ProcfsError;
 use leakscope_snapshot::Error as SnapshotError;
@@ -17,6 +19,9 @@ pub fn print_error(err: &anyhow::Error) {
 }
 
 fn hint(err: &anyhow::Error) -> Option<&'static str> {
+    if let Some(e) = err.chain().find_map(|c| c.downcast_ref::<LiveError>()) {
+        return live_hint(e);
+    }
     if let Some(e) = err.chain().find_map(|c| c.downcast_ref::<ProcfsError>()) {
         return procfs_hint(e);
     }
@@ -40,6 +45,28 @@ fn hint(err: &anyhow::Error) -> Option<&'static str> {
         SnapshotError::Syntax { .. }
         | SnapshotError::Inconsistent { .. }
         | SnapshotError::Graph(_) => "the file is corrupt; take the snapshot again",
+        _ => return None,
+    })
+}
+
+fn live_hint(e: &LiveError) -> Option<&'static str> {
+    Some(match e {
+        LiveError::NoSuchProcess { .. } => "check the pid with `pgrep -a node`",
+        LiveError::NotNode { .. } => {
+            "give the pid of a node process (`pgrep -a node`); leakscope only signals Node"
+        }
+        LiveError::PermissionDenied { .. } => {
+            "run leakscope as the user that owns the process (or as root)"
+        }
+        LiveError::PortTaken { .. } => {
+            "SIGUSR1 always opens port 9229 (or process.debugPort): stop the other inspector, \
+             or start the program with --inspect-port=0, or use `leakscope run -- node ...`"
+        }
+        LiveError::NoInspector { .. } => {
+            "the process ignored SIGUSR1: it may run with --disable-sigusr1, handle SIGUSR1 \
+             itself, or be stopped; start it with `leakscope run -- node ...` instead"
+        }
+        LiveError::DiskSpace { .. } => "free some space or write the snapshot elsewhere (-o)",
         _ => return None,
     })
 }
@@ -203,6 +230,38 @@ impl Table {
             out.push('\n');
         }
         out
+    }
+}
+
+/// A progress bar for a live heap snapshot: objects walked, then bytes written.
+pub fn snapshot_progress(quiet: bool, message: &str) -> Option<ProgressBar> {
+    if quiet || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{msg} {wide_bar} {pos}/{len} objects")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_message(message.to_owned());
+    Some(bar)
+}
+
+/// Moves a [`snapshot_progress`] bar: V8 first walks the heap, then streams the file.
+pub fn update_snapshot_progress(bar: Option<&ProgressBar>, p: SnapshotProgress) {
+    let Some(bar) = bar else { return };
+    if p.bytes == 0 {
+        bar.set_length(p.total);
+        bar.set_position(p.done);
+    } else {
+        if bar.length().is_some() {
+            bar.set_style(
+                ProgressStyle::with_template("{msg} {spinner} {bytes} written ({bytes_per_sec})")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            bar.unset_length();
+        }
+        bar.set_position(p.bytes);
     }
 }
 

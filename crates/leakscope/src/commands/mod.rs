@@ -3,14 +3,19 @@
 pub mod core;
 pub mod diff;
 pub mod info;
+pub mod leak_finder;
 pub mod leaks;
 pub mod maps;
 pub mod native;
 pub mod objects;
 pub mod retainers;
+pub mod run;
+pub mod session;
 pub mod show;
+pub mod snapshot;
 pub mod summary;
 pub mod top;
+pub mod watch;
 
 use std::process::ExitCode;
 
@@ -30,5 +35,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Show(args) => show::run(&args),
         Command::Objects(args) => objects::run(&args),
         Command::Core(args) => core::run(&args),
+        Command::Snapshot(args) => snapshot::run(&args),
+        Command::Run(args) => run::run(&args),
+        Command::Watch(args) => watch::run(&args),
     }
 }

@@ -5,6 +5,7 @@ mod analyses;
 mod core;
 mod info;
 mod leaks;
+mod live;
 mod maps;
 mod native;
 mod support;
