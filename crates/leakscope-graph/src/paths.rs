@@ -274,11 +274,16 @@ pub fn path_text(g: &HeapGraph, classes: &Classes, steps: &[PathStep]) -> String
 }
 
 /// How a path's first object is named: the name of synthetic roots and user roots
-/// (`(GC roots)`, `global`), the class otherwise.
+/// (`(GC roots)`, `global`), the class otherwise. Snapshots taken over the inspector name the
+/// global object `global / ` (the embedder's `name / url` with no url); DevTools keeps that as
+/// the class, but a path reads `global → …`.
 fn node_text(g: &HeapGraph, classes: &Classes, n: NodeIndex) -> String {
     match g.node_type(n) {
         NodeType::SYNTHETIC => g.node_name(n).to_owned(),
-        _ => classes.name(classes.of(n)).to_owned(),
+        _ => {
+            let class = classes.name(classes.of(n));
+            class.strip_suffix(" / ").unwrap_or(class).to_owned()
+        }
     }
 }
 

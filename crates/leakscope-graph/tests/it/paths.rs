@@ -139,3 +139,21 @@ fn handle_scopes_are_the_last_resort_among_roots() {
     assert_eq!(text(job), "(GC roots) → (Stack roots) → [0] → job → Job @11");
     assert_eq!(text(temp), "(GC roots) → (Handle scope) → [1] → Temp @13");
 }
+
+#[test]
+fn the_inspectors_global_reads_as_global() {
+    // Over the inspector, Node names its global object `global / ` (no url after the slash).
+    let mut b = GraphBuilder::new();
+    let root = b.add_node(NodeType::SYNTHETIC, "", 1, 0);
+    let global = b.add_node(NodeType::OBJECT, "global / ", 3, 16);
+    let item = b.add_node(NodeType::OBJECT, "Item", 5, 16);
+    b.add_edge(root, EdgeType::Shortcut, "global", global);
+    b.add_edge(global, EdgeType::Property, "keep", item);
+    let g = b.build().unwrap();
+    let a = Analysis::new(&g, Progress::none());
+    let paths = RetainerPaths::compute(&g, Progress::none());
+    assert_eq!(
+        path_text(&g, a.classes(), &paths.path(&g, item).unwrap()),
+        "global → keep → Item @5"
+    );
+}
