@@ -145,6 +145,8 @@ struct Isolate {
     external_now: u64,
     gc_count: u64,
     next_gc: Instant,
+    /// A forced GC was asked for and its report has not come yet.
+    forced_pending: bool,
     /// The last few major GC pauses, in ms.
     pauses: VecDeque<f64>,
     majors: Vec<GcSample>,
@@ -300,6 +302,7 @@ impl Session<'_, '_> {
             external_now: 0,
             gc_count: 0,
             next_gc: Instant::now(),
+            forced_pending: false,
             pauses: VecDeque::new(),
             majors: Vec::new(),
             minors: VecDeque::new(),
@@ -428,12 +431,18 @@ impl Session<'_, '_> {
         let now = Instant::now();
         for iso in self.isolates.iter_mut().filter(|i| !i.ended && i.next_gc <= now) {
             self.cdp.send_and_forget(&iso.target, "HeapProfiler.collectGarbage", json!({}))?;
+            iso.forced_pending = true;
             // The median pause: on a busy machine one GC's wall time can be 50 times its work.
             let mut recent: Vec<f64> = iso.pauses.iter().copied().collect();
             recent.sort_by(f64::total_cmp);
             let median_ms = recent.get(recent.len() / 2).copied().unwrap_or(0.0);
             let floor = Duration::from_secs_f64(median_ms / 1000.0 / GC_SHARE).min(every * 4);
-            iso.next_gc = now + every.max(floor);
+            // A fixed period aliases with a program's own timers: forced GCs every 2 s on a
+            // program that fills and drops a batch every 2 s always meet the batch at the same
+            // fill, and a slow drift of that phase looks like steady growth. A random interval
+            // (0.5 to 1.5 times the period) samples every phase.
+            let jitter = 0.5 + fastrand::f64();
+            iso.next_gc = now + every.max(floor).mul_f64(jitter);
         }
         Ok(())
     }
@@ -487,9 +496,18 @@ impl Session<'_, '_> {
         let major = p.gcs.iter().any(|g| g.0 == 4);
         let baseline =
             (major && p.young >= 0).then(|| heap_used.saturating_sub(p.young.unsigned_abs()));
+        let forcing = self.opts.gc_every.is_some();
         let mut changes = Vec::new();
+        let decides;
         {
             let iso = &mut self.isolates[idx];
+            // The first major GC reported after leakscope asked for one is that GC (perf_hooks
+            // flags do not mark HeapProfiler.collectGarbage as forced).
+            let forced = major && std::mem::take(&mut iso.forced_pending);
+            // When leakscope forces GCs, only those count: they come at random times, while
+            // the program's own major GCs come when its allocations reach V8's limit, at the
+            // same point of any periodic work, and that limit moves with the heap.
+            decides = baseline.is_some() && (forced || !forcing);
             iso.heap_total = heap_total;
             for &(kind, flags, duration_ms) in &p.gcs {
                 iso.gc_count += 1;
@@ -497,7 +515,7 @@ impl Session<'_, '_> {
                     t_s: t,
                     isolate: iso.name.clone(),
                     kind: kind_name(kind),
-                    forced: flags & 4 != 0,
+                    forced: forced || flags & 4 != 0,
                     duration_ms,
                     heap_used,
                     heap_total,
@@ -521,7 +539,7 @@ impl Session<'_, '_> {
                     iso.minors.push_back(sample);
                 }
             }
-            if let Some(b) = baseline {
+            if let Some(b) = baseline.filter(|_| decides) {
                 changes.push(iso.heap.push(t, f(b)));
                 changes.push(iso.external.push(t, f(external)));
             }
@@ -530,7 +548,7 @@ impl Session<'_, '_> {
             let iso = &mut self.isolates[idx];
             iso.external_now = external;
         }
-        if baseline.is_some() && idx == 0 && !self.rss_frozen {
+        if decides && idx == 0 && !self.rss_frozen {
             self.last_rss = rss;
             let outside: u64 = self
                 .isolates
