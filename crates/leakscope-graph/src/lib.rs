@@ -54,7 +54,7 @@ pub use graph::{GraphColumns, HeapGraph, Retainers};
 pub use objects::{ObjectGroup, property_signatures};
 pub use paths::{
     EdgeLabel, PathGroup, PathShape, PathStep, ResolvedStep, RetainerPaths, TRANSIENT_ROOTS,
-    edge_text, group_by_shape, path_text, resolve,
+    edge_text, group_by_shape, label_text, path_text, resolve, root_name,
 };
 pub use progress::{Phase, Progress, Step, Ticker, Timings};
 pub use shallow::ShallowSizes;

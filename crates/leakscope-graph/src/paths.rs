@@ -203,20 +203,25 @@ impl EdgeLabel {
 /// from a WeakMap key to its value.
 #[must_use]
 pub fn edge_text(g: &HeapGraph, e: EdgeIndex) -> String {
-    if g.edge_type(e) == EdgeType::Internal
-        && let EdgeName::Str(name) = g.edge_name(e)
-        && v8names::parse_ephemeron(name).is_some()
-    {
-        return "(WeakMap value)".to_owned();
-    }
-    match (g.edge_type(e), g.edge_name(e)) {
-        (EdgeType::Weak, name) => format!("[[{name}]]"),
-        (EdgeType::Hidden, name) => format!("{{{name}}}"),
-        (_, EdgeName::Index(i)) => format!("[{i}]"),
-        (_, EdgeName::Str(s)) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+    label_text(g.edge_type(e), &EdgeLabel::of(g, e))
+}
+
+/// [`edge_text`] of an edge known by its type and label (a [`ResolvedStep`]'s).
+#[must_use]
+pub fn label_text(edge_type: EdgeType, label: &EdgeLabel) -> String {
+    match (edge_type, label) {
+        (EdgeType::Internal, EdgeLabel::Name(name)) if v8names::parse_ephemeron(name).is_some() => {
+            "(WeakMap value)".to_owned()
+        }
+        (EdgeType::Weak, EdgeLabel::Index(i)) => format!("[[{i}]]"),
+        (EdgeType::Weak, EdgeLabel::Name(name)) => format!("[[{name}]]"),
+        (EdgeType::Hidden, EdgeLabel::Index(i)) => format!("{{{i}}}"),
+        (EdgeType::Hidden, EdgeLabel::Name(name)) => format!("{{{name}}}"),
+        (_, EdgeLabel::Index(i)) => format!("[{i}]"),
+        (_, EdgeLabel::Name(s)) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
             format!("[{s}]")
         }
-        (_, EdgeName::Str(s)) => s.to_owned(),
+        (_, EdgeLabel::Name(s)) => s.clone(),
     }
 }
 
@@ -280,11 +285,15 @@ pub fn path_text(g: &HeapGraph, classes: &Classes, steps: &[PathStep]) -> String
 fn node_text(g: &HeapGraph, classes: &Classes, n: NodeIndex) -> String {
     match g.node_type(n) {
         NodeType::SYNTHETIC => g.node_name(n).to_owned(),
-        _ => {
-            let class = classes.name(classes.of(n));
-            class.strip_suffix(" / ").unwrap_or(class).to_owned()
-        }
+        _ => root_name(classes.name(classes.of(n))).to_owned(),
     }
+}
+
+/// The first object of a path, named as paths name it: the global object taken over the
+/// inspector is the class `global / `, read `global`.
+#[must_use]
+pub fn root_name(class: &str) -> &str {
+    class.strip_suffix(" / ").unwrap_or(class)
 }
 
 /// What makes two paths "the same": each step's edge type, edge name (numbers folded, so
