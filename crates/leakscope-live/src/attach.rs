@@ -33,15 +33,24 @@ pub struct Inspector {
     pub opened_by_us: bool,
 }
 
-#[derive(Deserialize)]
-struct ListEntry {
-    id: String,
+/// A debugging target an inspector lists.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ListedTarget {
+    /// Its id.
+    pub id: String,
+    /// `node` for Node's inspector; `page`, `iframe`, `worker`… for Chromium's.
     #[serde(rename = "type", default)]
-    kind: String,
+    pub kind: String,
+    /// The websocket address it gives (it echoes the Host header, so callers should check it
+    /// is loopback).
+    #[serde(rename = "webSocketDebuggerUrl", default)]
+    pub ws_url: String,
 }
 
-/// `GET /json/list` on a loopback port; the websocket address of the first Node target.
-fn inspector_at(port: u16) -> Option<String> {
+/// `GET /json/list` on a loopback port: the targets of the inspector listening there, or
+/// `None` when nothing (or no inspector) answers.
+#[must_use]
+pub fn list_targets(port: u16) -> Option<Vec<ListedTarget>> {
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_millis(300)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
@@ -72,8 +81,12 @@ fn inspector_at(port: u16) -> Option<String> {
     if !head.starts_with("HTTP/1.") || !head.lines().next()?.contains(" 200") {
         return None;
     }
-    let entries: Vec<ListEntry> = serde_json::from_str(body.trim()).ok()?;
-    let entry = entries.into_iter().find(|e| e.kind == "node")?;
+    serde_json::from_str(body.trim()).ok()
+}
+
+/// The websocket address of the first Node target listening on `port`.
+fn inspector_at(port: u16) -> Option<String> {
+    let entry = list_targets(port)?.into_iter().find(|e| e.kind == "node")?;
     // Build the address ourselves: the listed one echoes our Host header and must stay loopback.
     Some(format!("ws://127.0.0.1:{port}/{}", entry.id))
 }

@@ -114,6 +114,13 @@ impl Detector {
         self.points.get(start..).unwrap_or_default()
     }
 
+    /// The times of the window's first and last points.
+    #[must_use]
+    pub fn window_span(&self) -> Option<(f64, f64)> {
+        let w = self.window();
+        Some((w.first()?.0, w.last()?.0))
+    }
+
     /// Adds a point (`t` in seconds, in time order) and re-assesses.
     pub fn push(&mut self, t: f64, value: f64) -> Option<Change> {
         if self.points.last().is_some_and(|p| t < p.0) {

@@ -165,7 +165,8 @@ struct Capture {
     /// Which series drives the spacing.
     driver: Driver,
     step: f64,
-    taken: Vec<(PathBuf, f64)>,
+    /// Each snapshot: its file, the driving series' value then, and when (seconds).
+    taken: Vec<(PathBuf, f64, f64)>,
     done: bool,
 }
 
@@ -639,7 +640,7 @@ impl Session<'_, '_> {
         };
         let Some(&(t_last, value)) = detector.points().last() else { return Ok(()) };
         let value = if c.driver == Driver::Native { t_last * c.step / 10.0 } else { value };
-        let due = c.taken.last().is_none_or(|&(_, at)| value >= at + c.step);
+        let due = c.taken.last().is_none_or(|&(_, at, _)| value >= at + c.step);
         let limit = self.opts.max_snapshots.min(CAPTURE);
         if !due || c.taken.len() >= limit || iso.ended {
             return Ok(());
@@ -658,8 +659,9 @@ impl Session<'_, '_> {
             observer.snapshot_progress(&path, p)
         })?;
         self.observer.snapshot_done(&path, bytes);
+        let taken_at = self.started.elapsed().as_secs_f64();
         let Some(c) = &mut self.capture else { return Ok(()) };
-        c.taken.push((path, value));
+        c.taken.push((path, value, taken_at));
         if c.taken.len() >= limit {
             c.done = true;
             let paths: Vec<PathBuf> = c.taken.iter().map(|t| t.0.clone()).collect();
@@ -718,6 +720,10 @@ impl Session<'_, '_> {
             let heap = settle(&iso.heap);
             gc_count += iso.gc_count;
             let external = settle(&iso.external);
+            let (heap_report, external_report) = (
+                SeriesReport::over(&heap, &iso.heap),
+                SeriesReport::over(&external, &iso.external),
+            );
             if heap.verdict == Verdict::Leak {
                 grows.push((format!("js-heap ({})", iso.name), heap.slope_bytes_per_hour));
                 verdict = Verdict::Leak;
@@ -732,8 +738,8 @@ impl Session<'_, '_> {
                 isolate: iso.name.clone(),
                 verdict: heap.verdict,
                 gc_count: iso.gc_count,
-                heap: SeriesReport::from(&heap),
-                external: SeriesReport::from(&external),
+                heap: heap_report,
+                external: external_report,
                 stats: iso.stats.clone(),
                 ended: iso.ended,
             });
@@ -790,22 +796,27 @@ impl Session<'_, '_> {
         let heap = isolates
             .first()
             .map(|i| i.heap.clone())
-            .unwrap_or_else(|| SeriesReport::from(&self.native.assess()));
+            .unwrap_or_else(|| SeriesReport::over(&self.native.assess(), &self.native));
         Report {
             verdict,
             duration_s: self.started.elapsed().as_secs_f64(),
             gc_count,
             heap,
-            rss: SeriesReport::from(&self.rss.assess()),
+            rss: SeriesReport::over(&self.rss.assess(), &self.rss),
             native_growth_bytes_per_hour: native.slope_bytes_per_hour
                 + isolates.iter().map(|i| i.external.growth_bytes_per_hour).sum::<f64>(),
-            native: SeriesReport::from(&native),
+            native: SeriesReport::over(&native, &self.native),
             grows: grows.into_iter().map(|g| g.0).collect(),
             pid: self.process.pid(),
             stop_reason,
             exit,
             isolates,
             leak_events: self.leak_events,
+            snapshot_times_s: self
+                .capture
+                .as_ref()
+                .map(|c| c.taken.iter().map(|t| t.2).collect())
+                .unwrap_or_default(),
             snapshots: self
                 .capture
                 .map(|c| c.taken.into_iter().map(|t| t.0).collect())

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use leakscope_trend::{Assessment, MemwatchStats, Shape, Verdict};
 use serde::Serialize;
 
-use crate::detect::LeakEvent;
+use crate::detect::{Detector, LeakEvent};
 use crate::launch::ExitInfo;
 
 /// One GC, with the memory reading taken right after it (GCs reported together share one).
@@ -56,6 +56,19 @@ pub struct SeriesReport {
     pub samples: usize,
     /// One sentence.
     pub reason: String,
+    /// Seconds since the start at the window's first point (where `baseline_start` is).
+    pub start_s: f64,
+    /// … and at its last point (where `baseline_end` is).
+    pub end_s: f64,
+}
+
+impl SeriesReport {
+    /// The assessment `a` of the series `d` decides on.
+    #[must_use]
+    pub fn over(a: &Assessment, d: &Detector) -> Self {
+        let (start_s, end_s) = d.window_span().unwrap_or((0.0, 0.0));
+        Self { start_s, end_s, ..Self::from(a) }
+    }
 }
 
 impl From<&Assessment> for SeriesReport {
@@ -70,6 +83,8 @@ impl From<&Assessment> for SeriesReport {
             p_value: a.p_value,
             samples: a.samples,
             reason: a.reason.clone(),
+            start_s: 0.0,
+            end_s: 0.0,
         }
     }
 }
@@ -151,6 +166,8 @@ pub struct Report {
     pub leak_events: Vec<LeakEvent>,
     /// Snapshots captured, in order.
     pub snapshots: Vec<PathBuf>,
+    /// When each was taken, in seconds since the start.
+    pub snapshot_times_s: Vec<f64>,
     /// The leak finder on them.
     pub findings: Findings,
     /// Every major GC, and the minor ones (the last 10 000 per isolate).
