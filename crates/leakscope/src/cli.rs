@@ -153,6 +153,15 @@ pub struct SnapshotArg {
     pub binary: Option<PathBuf>,
 }
 
+/// `--html FILE`, for the commands whose results people share.
+#[derive(Debug, Args)]
+pub struct HtmlArg {
+    /// Also write the results as one self-contained HTML report to FILE (charts and sortable
+    /// tables; it loads nothing from the network)
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+}
+
 #[derive(Debug, Args)]
 pub struct OutputArgs {
     /// Print JSON on stdout instead of text

@@ -9,6 +9,8 @@ mod commands;
 mod interrupt;
 mod live;
 mod load;
+mod object_text;
+mod pages;
 mod select;
 mod ui;
 

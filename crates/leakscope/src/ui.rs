@@ -120,6 +120,11 @@ pub fn warn(message: &str) {
     eprintln!("warning: {message}");
 }
 
+/// Tells the user something on stderr (what was written where).
+pub fn note(message: &str) {
+    eprintln!("leakscope: {message}");
+}
+
 /// A progress bar in bytes on stderr, or `None` when not on a terminal or `quiet`.
 pub fn byte_progress(quiet: bool, message: &str) -> Option<ProgressBar> {
     if quiet || !std::io::stderr().is_terminal() {

@@ -8,8 +8,9 @@ use std::process::ExitCode;
 use leakscope_graph::{HeapGraph, Progress};
 use leakscope_leaks::{ClassChange, ClassDiff, DiffInput, diff, memwatch_diff};
 
-use crate::load;
+use crate::cli::HtmlArg;
 use crate::ui::{self, Align, Table};
+use crate::{load, pages};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -28,6 +29,8 @@ pub struct Args {
     /// How many classes to show in the table
     #[arg(short = 'n', long = "top", value_name = "N", default_value_t = 25)]
     pub top: usize,
+    #[command(flatten)]
+    pub html: HtmlArg,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -43,17 +46,26 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let (before, after) = load_both(&args.before, &args.after, quiet)?;
     if format == Format::Memwatch {
         println!("{}", serde_json::to_string_pretty(&memwatch_diff(&before, &after))?);
+    }
+    if format == Format::Memwatch && args.html.html.is_none() {
         return Ok(ExitCode::SUCCESS);
     }
-    let input = DiffInput::compute(&before, &after, Progress::none());
-    let (b, a) = input.sides(&before, &after);
-    let changes = diff(&b, &a);
-    if format == Format::Json {
-        println!("{}", serde_json::to_string_pretty(&changes)?);
-    } else {
-        print_table(args, &changes);
+    let changes = class_diff(&before, &after);
+    if let Some(path) = &args.html.html {
+        pages::write(path, pages::diff::page(&args.before, &args.after, &changes))?;
+    }
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&changes)?),
+        Format::Text => print_table(args, &changes),
+        Format::Memwatch => {}
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn class_diff(before: &HeapGraph, after: &HeapGraph) -> ClassDiff {
+    let input = DiffInput::compute(before, after, Progress::none());
+    let (b, a) = input.sides(before, after);
+    diff(&b, &a)
 }
 
 /// Both snapshots, read on two threads (the earlier one quietly).

@@ -3,8 +3,10 @@
 
 use std::path::PathBuf;
 
-use leakscope_leaks::LeakOptions;
+use leakscope_leaks::{Finding, LeakOptions};
 use leakscope_live::report::Findings;
+
+use crate::object_text::object_text;
 
 /// Runs the leak finder on three snapshots of one isolate, oldest first.
 pub fn findings(snapshots: &[PathBuf]) -> Findings {
@@ -12,10 +14,20 @@ pub fn findings(snapshots: &[PathBuf]) -> Findings {
         Ok((report, _)) => Findings {
             status: "ok".into(),
             message: report.message.clone(),
-            leaks: report.leaks.iter().filter_map(|f| serde_json::to_value(f).ok()).collect(),
+            leaks: report.leaks.iter().map(finding_json).collect(),
         },
         Err(e) => {
             Findings { status: "failed".into(), message: format!("{e:#}"), leaks: Vec::new() }
         }
     }
+}
+
+/// A finding as `leaks --json` writes it, plus `example_text`: its example object as
+/// `leakscope show` prints it (what the HTML report shows).
+pub fn finding_json(f: &Finding) -> serde_json::Value {
+    let mut v = serde_json::to_value(f).unwrap_or_default();
+    if let Some(map) = v.as_object_mut() {
+        map.insert("example_text".into(), object_text(&f.example).into());
+    }
+    v
 }

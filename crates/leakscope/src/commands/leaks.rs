@@ -11,8 +11,8 @@ use leakscope_leaks::{
     Baseline, Finding, LeakOptions, LeakReport, Target, find_leaks, find_new_objects,
 };
 
-use crate::cli::OutputArgs;
-use crate::{analyze, load, ui};
+use crate::cli::{HtmlArg, OutputArgs};
+use crate::{analyze, load, pages, ui};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -35,6 +35,8 @@ pub struct Args {
     pub timings: bool,
     #[command(flatten)]
     pub output: OutputArgs,
+    #[command(flatten)]
+    pub html: HtmlArg,
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
@@ -45,6 +47,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         for (what, d) in &timings {
             eprintln_timing(what, *d);
         }
+    }
+    if let Some(path) = &args.html.html {
+        pages::write(path, pages::leaks::page(&args.snapshots, &report))?;
     }
     if args.output.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

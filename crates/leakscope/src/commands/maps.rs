@@ -11,8 +11,8 @@ use leakscope_procfs::{Kind, ProcfsError, Sample, Sampler, TrackedMapping, Track
 use leakscope_trend::{Assessment, TrendOptions, Verdict, assess, format_bytes, format_rate};
 use serde::Serialize;
 
-use crate::cli::parse_duration;
-use crate::{interrupt, ui};
+use crate::cli::{HtmlArg, parse_duration};
+use crate::{interrupt, pages, ui};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -30,60 +30,62 @@ pub struct Args {
     /// Mappings to list in the growth table and the diff
     #[arg(long, default_value_t = 15)]
     pub top: usize,
+    #[command(flatten)]
+    pub html: HtmlArg,
 }
 
 /// The growth of one kind over the whole run.
 #[derive(Serialize)]
-struct KindGrowth {
-    kind: Kind,
-    start: u64,
-    end: u64,
-    growth_bytes_per_hour: f64,
-    verdict: Verdict,
-    confidence: f64,
-    reason: String,
+pub(crate) struct KindGrowth {
+    pub(crate) kind: Kind,
+    pub(crate) start: u64,
+    pub(crate) end: u64,
+    pub(crate) growth_bytes_per_hour: f64,
+    pub(crate) verdict: Verdict,
+    pub(crate) confidence: f64,
+    pub(crate) reason: String,
 }
 
 /// The growth of one tracked mapping.
 #[derive(Serialize)]
-struct MappingGrowth {
-    mapping: String,
-    kind: Kind,
-    start: u64,
-    end: u64,
-    rss_first: u64,
-    rss_last: u64,
-    growth_bytes_per_hour: f64,
-    verdict: Verdict,
-    confidence: f64,
+pub(crate) struct MappingGrowth {
+    pub(crate) mapping: String,
+    pub(crate) kind: Kind,
+    pub(crate) start: u64,
+    pub(crate) end: u64,
+    pub(crate) rss_first: u64,
+    pub(crate) rss_last: u64,
+    pub(crate) growth_bytes_per_hour: f64,
+    pub(crate) verdict: Verdict,
+    pub(crate) confidence: f64,
 }
 
 /// One line of the first/last diff.
 #[derive(Serialize)]
-struct DiffLine {
-    mapping: String,
-    kind: Kind,
-    start: u64,
-    end: u64,
-    size: u64,
-    rss: u64,
-    dirty: u64,
-    rss_change: i64,
-    status: &'static str,
+pub(crate) struct DiffLine {
+    pub(crate) mapping: String,
+    pub(crate) kind: Kind,
+    pub(crate) start: u64,
+    pub(crate) end: u64,
+    pub(crate) size: u64,
+    pub(crate) rss: u64,
+    pub(crate) dirty: u64,
+    pub(crate) rss_change: i64,
+    pub(crate) status: &'static str,
 }
 
 #[derive(Serialize)]
-struct Report {
-    pid: u32,
-    interval_s: f64,
-    samples: Vec<Sample>,
-    kinds: Vec<KindGrowth>,
-    growth: Vec<MappingGrowth>,
-    diff: Vec<DiffLine>,
-    stopped_because: String,
+pub(crate) struct Report {
+    pub(crate) pid: u32,
+    pub(crate) interval_s: f64,
+    pub(crate) samples: Vec<Sample>,
+    pub(crate) kinds: Vec<KindGrowth>,
+    pub(crate) growth: Vec<MappingGrowth>,
+    pub(crate) diff: Vec<DiffLine>,
+    pub(crate) stopped_because: String,
     /// Whether large malloc blocks (their own mappings) could be recognised; that needs
     /// /proc/PID/mem.
-    large_malloc_blocks_recognized: bool,
+    pub(crate) large_malloc_blocks_recognized: bool,
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
@@ -136,6 +138,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
     let mut report = analyze(args, &samples, &tracker, stopped_because);
     report.large_malloc_blocks_recognized = sampler.memory_readable();
+    if let Some(path) = &args.html.html {
+        pages::write(path, pages::maps::page(&report))?;
+    }
     match &args.json {
         Some(path) if path.as_os_str() == "-" => {
             println!("{}", serde_json::to_string_pretty(&report)?);

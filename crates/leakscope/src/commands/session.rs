@@ -53,6 +53,10 @@ pub struct SessionArgs {
     /// Write the report as JSON to FILE
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Write the report as one self-contained HTML file: the verdict, memory over time with
+    /// the fitted trend and the snapshots, the statistics, the culprit and its retainer path
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// No live status line
     #[arg(short, long)]
     pub quiet: bool,
@@ -215,6 +219,9 @@ pub fn finish(report: &Report, args: &SessionArgs, what: &str) -> anyhow::Result
         let text = serde_json::to_string_pretty(report)?;
         std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
     }
+    if let Some(path) = &args.html {
+        crate::pages::write(path, crate::pages::live::page(report, what, &stop_text(report)))?;
+    }
     print_report(report, what);
     Ok(if report.verdict == Verdict::Leak { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
@@ -228,6 +235,20 @@ fn series_line(name: &str, s: &SeriesReport) -> String {
         format_bytes(s.baseline_end),
         s.reason
     )
+}
+
+/// Why the session stopped, in words.
+fn stop_text(r: &Report) -> String {
+    match r.stop_reason {
+        StopReason::Duration => "the --duration elapsed".to_owned(),
+        StopReason::Interrupted => "interrupted (Ctrl-C)".to_owned(),
+        StopReason::Exited => match &r.exit {
+            Some(e) => format!("the program exited ({e})"),
+            None => "the program exited".to_owned(),
+        },
+        StopReason::Leak => "a leak was confirmed (--stop-on-leak)".to_owned(),
+        StopReason::Disconnected => "the inspector connection was lost".to_owned(),
+    }
 }
 
 fn print_report(r: &Report, what: &str) {
@@ -295,17 +316,7 @@ fn print_report(r: &Report, what: &str) {
             println!("  findings {}: {}", r.findings.status, r.findings.message);
         }
     }
-    let stop = match r.stop_reason {
-        StopReason::Duration => "the --duration elapsed".to_owned(),
-        StopReason::Interrupted => "interrupted (Ctrl-C)".to_owned(),
-        StopReason::Exited => match &r.exit {
-            Some(e) => format!("the program exited ({e})"),
-            None => "the program exited".to_owned(),
-        },
-        StopReason::Leak => "a leak was confirmed (--stop-on-leak)".to_owned(),
-        StopReason::Disconnected => "the inspector connection was lost".to_owned(),
-    };
-    println!("  stopped: {stop}");
+    println!("  stopped: {}", stop_text(r));
     for w in &r.warnings {
         println!("  warning: {w}");
     }

@@ -6,9 +6,9 @@ use std::process::ExitCode;
 use leakscope_graph::{ClassSummary, Progress, class_location};
 use serde::Serialize;
 
-use crate::cli::{OutputArgs, SnapshotArg};
+use crate::cli::{HtmlArg, OutputArgs, SnapshotArg};
 use crate::ui::{self, Align, Table};
-use crate::{analyze, load, select};
+use crate::{analyze, load, pages, select};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -33,6 +33,8 @@ pub struct Args {
     pub timings: bool,
     #[command(flatten)]
     pub output: OutputArgs,
+    #[command(flatten)]
+    pub html: HtmlArg,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -97,6 +99,26 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         Sort::Count => rows.sort_by_key(|r| std::cmp::Reverse(r.count)),
     }
     let matching = rows.len();
+    if let Some(path) = &args.html.html {
+        let census: Vec<pages::summary::Row> = rows
+            .iter()
+            .map(|r| pages::summary::Row {
+                class: a.classes().name(r.class).to_owned(),
+                count: r.count,
+                shallow_size: r.shallow_size,
+                retained_size: r.retained_size,
+                distance: r.distance().user(),
+            })
+            .collect();
+        let page = pages::summary::page(
+            &args.snapshot.path,
+            g.node_count(),
+            g.edge_count(),
+            a.total_size(),
+            &census,
+        );
+        pages::write(path, page)?;
+    }
     let limit = args.top.unwrap_or(if args.output.json { usize::MAX } else { 25 });
     rows.truncate(limit);
 
