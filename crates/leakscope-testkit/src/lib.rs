@@ -6,6 +6,8 @@
 //! `LEAKSCOPE_TEST_NODES` (colon-separated paths; `cargo xtask ci` installs 18, 22 and 24).
 #![allow(clippy::missing_panics_doc, clippy::print_stderr)]
 
+pub mod browser;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};

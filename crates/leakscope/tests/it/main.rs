@@ -8,4 +8,5 @@ mod leaks;
 mod live;
 mod maps;
 mod native;
+mod report;
 mod support;

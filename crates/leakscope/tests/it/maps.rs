@@ -51,13 +51,27 @@ fn start(dir: &std::path::Path, name: &str, script: &str) -> Killed {
     )
 }
 
-fn maps_json(pid: u32, out: &std::path::Path) -> serde_json::Value {
+/// `maps --json` and `--html` on a process: the report and the HTML page.
+fn maps_json(pid: u32, out: &std::path::Path) -> (serde_json::Value, String) {
     let pid = pid.to_string();
-    let o = run(&["maps", &pid, "--every", "500ms", "--duration", "20s", "--json", arg(out)]);
+    let html = out.with_extension("html");
+    let o = run(&[
+        "maps",
+        &pid,
+        "--every",
+        "500ms",
+        "--duration",
+        "20s",
+        "--json",
+        arg(out),
+        "--html",
+        arg(&html),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("pmap -x style"), "{text}");
-    serde_json::from_slice(&std::fs::read(out).unwrap()).unwrap()
+    let report = serde_json::from_slice(&std::fs::read(out).unwrap()).unwrap();
+    (report, std::fs::read_to_string(html).unwrap())
 }
 
 fn growing_kinds(report: &serde_json::Value) -> Vec<String> {
@@ -81,8 +95,8 @@ fn maps_names_the_growing_kind_and_nothing_for_a_flat_program() {
     let (go, fo) = (dir.path().join("grows.json"), dir.path().join("flat.json"));
     let go2 = go.clone();
     let watcher = std::thread::spawn(move || maps_json(gp, &go2));
-    let flat_report = maps_json(fp, &fo);
-    let grow_report = watcher.join().unwrap();
+    let (flat_report, flat_html) = maps_json(fp, &fo);
+    let (grow_report, grow_html) = watcher.join().unwrap();
 
     let kinds = growing_kinds(&grow_report);
     assert!(kinds.contains(&"malloc".to_owned()), "{kinds:?}\n{grow_report:#}");
@@ -114,6 +128,17 @@ fn maps_names_the_growing_kind_and_nothing_for_a_flat_program() {
         flat_report["growth"].as_array().unwrap().iter().all(|g| g["kind"] != "malloc"),
         "{flat_report:#}"
     );
+
+    // The HTML reports: the verdict, a chart line per kind and RSS, every diff line.
+    assert!(grow_html.contains("<strong>Growth</strong> Over "), "growth verdict");
+    assert!(grow_html.contains("malloc grows"));
+    assert!(flat_html.contains("<strong>Nothing grows</strong>"));
+    for html in [&grow_html, &flat_html] {
+        assert_eq!(html.matches("<polyline").count(), 7, "RSS and six kinds");
+    }
+    let tables = crate::report::tables(&grow_html);
+    let diff = tables.last().unwrap();
+    assert_eq!(diff.len(), grow_report["diff"].as_array().unwrap().len());
 }
 
 #[test]
