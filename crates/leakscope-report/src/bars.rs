@@ -41,7 +41,7 @@ pub(crate) fn render(chart: &BarChart) -> String {
         let y = 4.0 + ROW * i as f64;
         let w = area * b.value.abs() / span;
         let x = if b.value < 0.0 { zero - w } else { zero };
-        let value = format_value(b.value, chart.bytes);
+        let value = format_value(b.value, chart.bytes, chart.delta);
         let label: String = if b.label.chars().count() > LABEL_CHARS {
             b.label.chars().take(LABEL_CHARS - 1).chain(std::iter::once('…')).collect()
         } else {
@@ -72,13 +72,11 @@ pub(crate) fn render(chart: &BarChart) -> String {
     out
 }
 
-fn format_value(v: f64, bytes: bool) -> String {
-    let sign = if v > 0.0 {
-        "+"
-    } else if v < 0.0 {
-        "−"
-    } else {
-        ""
+fn format_value(v: f64, bytes: bool, delta: bool) -> String {
+    let sign = match (delta, v > 0.0, v < 0.0) {
+        (true, true, _) => "+",
+        (_, _, true) => "−",
+        _ => "",
     };
     if bytes {
         format!("{sign}{}", format_bytes(v.abs()))
@@ -99,6 +97,7 @@ mod tests {
         let chart = BarChart {
             title: "size Δ".into(),
             bytes: true,
+            delta: true,
             bars: vec![
                 Bar { label: "Session".into(), value: 2e6 },
                 Bar { label: "(string)".into(), value: -1e6 },
@@ -116,10 +115,11 @@ mod tests {
         let chart = BarChart {
             title: "t".into(),
             bytes: false,
+            delta: false,
             bars: vec![Bar { label: long.clone(), value: 12_345.0 }],
         };
         let svg = render(&chart);
-        assert!(svg.contains(&format!("<title>{long}: +12,345</title>")));
+        assert!(svg.contains(&format!("<title>{long}: 12,345</title>")));
         assert!(svg.contains('…'));
     }
 }

@@ -18,6 +18,8 @@ const BOTTOM: f64 = 48.0;
 /// Points a series keeps at most: the plot is about 870 px wide, and a browser draws a few
 /// thousand SVG elements without effort; a minimum and a maximum per pixel keep every peak.
 const MAX_POINTS: usize = 1800;
+/// Series colours the style sheet defines (`.s0` to `.s7`).
+const COLORS: usize = 8;
 
 /// Maps data to the plot area.
 struct Frame {
@@ -64,11 +66,11 @@ pub(crate) fn render(chart: &LineChart) -> String {
     let (unit_s, unit) = time_unit(t_max - t_min.min(0.0));
     let (x_ticks, x_step) = nice_ticks(t_min.min(0.0) / unit_s, t_max / unit_s, 8);
     let (y_ticks, y_step) = nice_ticks(0.0, v_max.max(1.0) * 1.04, 5);
-    let frame = Frame {
-        x0: x_ticks.first().copied().unwrap_or(0.0) * unit_s,
-        x1: x_ticks.last().copied().unwrap_or(1.0) * unit_s,
-        y1: y_ticks.last().copied().unwrap_or(1.0),
-    };
+    // The time axis ends with the data (a round last tick could leave a blank stretch).
+    let x0 = x_ticks.first().copied().unwrap_or(0.0) * unit_s;
+    let x1 = if t_max > x0 { t_max } else { x0 + unit_s };
+    let x_ticks: Vec<f64> = x_ticks.into_iter().filter(|t| t * unit_s <= x1 + 1e-9).collect();
+    let frame = Frame { x0, x1, y1: y_ticks.last().copied().unwrap_or(1.0) };
     let _ = write!(
         out,
         "<svg class=\"line-chart\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" role=\"img\" aria-label=\"{}\">",
@@ -131,7 +133,7 @@ pub(crate) fn render(chart: &LineChart) -> String {
         let _ = write!(
             out,
             "<g class=\"series s{} {class}\" data-series=\"{}\">",
-            i % 6,
+            i % COLORS,
             escape(&s.name)
         );
         match s.style {
@@ -181,7 +183,7 @@ pub(crate) fn render(chart: &LineChart) -> String {
         let _ = write!(
             out,
             "<li><span class=\"swatch s{} {style}\"></span>{}</li>",
-            i % 6,
+            i % COLORS,
             escape(&s.name)
         );
     }

@@ -181,6 +181,8 @@ pub struct BarChart {
     pub title: String,
     /// Whether values are bytes (else counts).
     pub bytes: bool,
+    /// Whether values are changes, shown with their sign (`+2.1 MB`, `−31 kB`).
+    pub delta: bool,
     /// The bars.
     pub bars: Vec<Bar>,
 }

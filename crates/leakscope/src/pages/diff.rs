@@ -48,7 +48,8 @@ pub fn page(before: &Path, after: &Path, d: &ClassDiff) -> Page {
         d.classes.iter().rev().filter(|c| c.size_delta < 0).take(SHRANK).map(bar).collect();
     shrinking.reverse();
     bars.extend(shrinking);
-    let chart = BarChart { title: "Size change by class (shallow)".into(), bytes: true, bars };
+    let chart =
+        BarChart { title: "Size change by class (shallow)".into(), bytes: true, delta: true, bars };
 
     let mut t = Table::new(vec![
         Column::text("class"),

@@ -101,12 +101,12 @@ fn headline(r: &Report) -> Headline {
         Verdict::NoLeak => Headline::new(
             Tone::Good,
             "No leak",
-            format!("Nothing grew steadily in {over}: the JS heap {}.", r.heap.reason),
+            format!("Nothing grew steadily in {over}. JS heap after full GCs: {}.", r.heap.reason),
         ),
         Verdict::Inconclusive => Headline::new(
             Tone::Neutral,
             "Inconclusive",
-            format!("Not enough evidence in {over}: the JS heap {}.", r.heap.reason),
+            format!("Not enough evidence in {over}. JS heap after full GCs: {}.", r.heap.reason),
         ),
     }
 }

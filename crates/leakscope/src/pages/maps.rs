@@ -155,8 +155,8 @@ fn kind_meaning(kind: Kind) -> &'static str {
     match kind {
         Kind::V8Heap => "V8's heap pages grow: look at heap snapshots (leakscope run or leaks).",
         Kind::Malloc => {
-            "malloc memory grows: native code allocates and keeps it; leakscope native names the \
-             call sites."
+            "Native code allocates with malloc and keeps it; leakscope native names the call \
+             sites."
         }
         Kind::Anon => {
             "Other anonymous memory grows: large allocations (Buffers, big malloc blocks) or \

@@ -173,7 +173,7 @@ pub fn findings_chart(findings: &[Value]) -> BarChart {
             value: f["retained_size"].as_u64().unwrap_or(0) as f64,
         })
         .collect();
-    BarChart { title: "What leaks, by retained size".into(), bytes: true, bars }
+    BarChart { title: "What leaks, by retained size".into(), bytes: true, delta: false, bars }
 }
 
 /// The verdict's words for the first finding: `2,345 Session objects (1.2 MB) held by

@@ -69,6 +69,7 @@ pub fn page(snapshot: &Path, nodes: usize, edges: usize, total: u64, rows: &[Row
             Block::BarChart(BarChart {
                 title: "The classes that retain the most".into(),
                 bytes: true,
+                delta: false,
                 bars,
             }),
             Block::Text(
