@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use leakscope_trend::{MemwatchStats, Verdict};
+use leakscope_procfs::{ByKind, Sampler as MapsSampler, trends_by_kind};
+use leakscope_trend::{MemwatchStats, Verdict, format_rate};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -28,6 +29,8 @@ const CAPTURE: usize = 3;
 /// Native growth smaller than this share of the JS heaps' growth is the heaps' own
 /// bookkeeping (page tables, mark bitmaps, remembered sets grow with the heap), not a leak.
 const NATIVE_SHARE: f64 = 0.5;
+/// How often /proc/PID/smaps is read to split native memory by kind of mapping.
+const MAPS_EVERY: Duration = Duration::from_secs(2);
 /// Major GC pauses remembered to pace forced GCs.
 const PAUSES: usize = 5;
 /// A forced GC may cost about this share of the time: the next one waits 1/share median
@@ -181,6 +184,12 @@ struct Session<'a, 'p> {
     native: Detector,
     rss: Detector,
     rss_samples: Vec<(f64, u64)>,
+    /// Reads the process's mappings (`None` when smaps cannot be read).
+    maps: Option<MapsSampler>,
+    /// Resident bytes by kind of mapping, every [`MAPS_EVERY`].
+    kind_samples: Vec<(f64, ByKind)>,
+    /// When the first snapshot was taken: memory-map series stop counting then.
+    frozen_at: Option<f64>,
     last_rss: u64,
     leak_events: Vec<LeakEvent>,
     capture: Option<Capture>,
@@ -230,6 +239,9 @@ pub fn watch(
         native: Detector::new("native memory", opts.detect),
         rss: Detector::new("RSS", opts.detect),
         rss_samples: Vec::new(),
+        maps: None,
+        kind_samples: Vec::new(),
+        frozen_at: None,
         last_rss: 0,
         leak_events: Vec::new(),
         capture: None,
@@ -238,6 +250,10 @@ pub fn watch(
         captures_blocked: false,
         rss_frozen: false,
     };
+    match MapsSampler::new(s.process.pid()) {
+        Ok(m) => s.maps = Some(m),
+        Err(e) => s.note(&format!("memory mappings are not sampled: {e}")),
+    }
     s.install(Target::Main)?;
     if opts.workers {
         s.cdp.send_and_forget(
@@ -341,6 +357,7 @@ impl Session<'_, '_> {
     fn run_loop(&mut self, stop: &AtomicBool) -> (StopReason, Option<ExitInfo>) {
         let mut next_status = Instant::now();
         let mut next_rss = Instant::now();
+        let mut next_maps = Instant::now();
         loop {
             if stop.load(Ordering::SeqCst) {
                 return (StopReason::Interrupted, None);
@@ -367,6 +384,13 @@ impl Session<'_, '_> {
                 if let Ok(rss) = procfs::rss_bytes(self.process.pid()) {
                     let t = self.started.elapsed().as_secs_f64();
                     self.rss_samples.push((t, rss));
+                }
+            }
+            if next_maps <= Instant::now() {
+                next_maps += MAPS_EVERY;
+                if let Some(sample) = self.maps.as_mut().and_then(|m| m.sample().ok()) {
+                    let t = self.started.elapsed().as_secs_f64();
+                    self.kind_samples.push((t, sample.by_kind));
                 }
             }
             if next_status <= Instant::now() {
@@ -653,6 +677,7 @@ impl Session<'_, '_> {
         ));
         let target = iso.target.clone();
         self.rss_frozen = true;
+        self.frozen_at.get_or_insert(self.started.elapsed().as_secs_f64());
         snapshot::check_disk_space(self.cdp, &target, &self.opts.snapshot_dir)?;
         let observer = &mut *self.observer;
         let bytes = snapshot::take_to_file(self.cdp, &target, &path, &mut |p| {
@@ -678,6 +703,17 @@ impl Session<'_, '_> {
             });
         }
         Ok(())
+    }
+
+    /// Each kind of mapping's trend over the decision window, before the first snapshot (whose
+    /// buffers malloc keeps).
+    fn mapping_trends(&self) -> Vec<leakscope_procfs::KindTrend> {
+        let last = self.kind_samples.last().map_or(0.0, |s| s.0);
+        let until = self.frozen_at.unwrap_or(f64::INFINITY);
+        let from = self.opts.detect.warmup_s.max(last - self.opts.detect.window_s);
+        let window: Vec<(f64, ByKind)> =
+            self.kind_samples.iter().copied().filter(|s| s.0 >= from && s.0 <= until).collect();
+        trends_by_kind(&window, &self.opts.detect.trend)
     }
 
     fn status(&self) -> Status {
@@ -761,7 +797,17 @@ impl Session<'_, '_> {
                 NATIVE_SHARE * 100.0
             );
         }
+        let mappings = self.mapping_trends();
         if native.verdict == Verdict::Leak {
+            let growing: Vec<String> = mappings
+                .iter()
+                .filter(|k| k.verdict == Verdict::Leak)
+                .map(|k| format!("{} {}", k.kind.as_str(), format_rate(k.growth_bytes_per_hour)))
+                .collect();
+            if !growing.is_empty() {
+                native.reason =
+                    format!("{}; mappings that grow: {}", native.reason, growing.join(", "));
+            }
             grows.push(("native".into(), native.slope_bytes_per_hour));
             verdict = Verdict::Leak;
         } else if native.verdict == Verdict::Inconclusive && verdict == Verdict::NoLeak {
@@ -825,6 +871,8 @@ impl Session<'_, '_> {
             findings,
             samples,
             rss_samples: self.rss_samples.iter().map(|&(t, r)| (t, r)).collect(),
+            mappings,
+            mapping_samples: std::mem::take(&mut self.kind_samples),
             warnings: self.warnings,
         }
     }

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use leakscope_procfs::{ByKind, KindTrend};
 use leakscope_trend::{Assessment, MemwatchStats, Shape, Verdict};
 use serde::Serialize;
 
@@ -174,6 +175,11 @@ pub struct Report {
     pub samples: Vec<GcSample>,
     /// RSS read from /proc once a second: `[t_s, bytes]`.
     pub rss_samples: Vec<(f64, u64)>,
+    /// Each kind of mapping's trend (v8-heap, malloc, stack, code, file, anon), over the
+    /// decision window before the first snapshot.
+    pub mappings: Vec<KindTrend>,
+    /// Resident bytes by kind of mapping every 2 s: `[t_s, {KIND: bytes}]`.
+    pub mapping_samples: Vec<(f64, ByKind)>,
     /// The leak finder's clusters (same as `findings.leaks`, as DESIGN.md names them).
     pub leaks: Vec<serde_json::Value>,
     /// Problems that did not stop the session.

@@ -25,6 +25,7 @@ mod error;
 mod sampler;
 mod smaps;
 mod track;
+mod trends;
 
 #[cfg(unix)]
 pub use blocks::refine_malloc_blocks;
@@ -33,3 +34,4 @@ pub use error::ProcfsError;
 pub use sampler::{ByKind, Sample, Sampler};
 pub use smaps::{BadLine, Mapping, Rollup, parse_rollup, parse_smaps};
 pub use track::{MappingId, TrackedMapping, Tracker};
+pub use trends::{KindTrend, trends_by_kind};

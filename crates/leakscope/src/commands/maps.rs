@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use leakscope_procfs::{Kind, ProcfsError, Sample, Sampler, TrackedMapping, Tracker};
+use leakscope_procfs::{
+    ByKind, Kind, KindTrend, ProcfsError, Sample, Sampler, TrackedMapping, Tracker, trends_by_kind,
+};
 use leakscope_trend::{Assessment, TrendOptions, Verdict, assess, format_bytes, format_rate};
 use serde::Serialize;
 
@@ -32,18 +34,6 @@ pub struct Args {
     pub top: usize,
     #[command(flatten)]
     pub html: HtmlArg,
-}
-
-/// The growth of one kind over the whole run.
-#[derive(Serialize)]
-pub(crate) struct KindGrowth {
-    pub(crate) kind: Kind,
-    pub(crate) start: u64,
-    pub(crate) end: u64,
-    pub(crate) growth_bytes_per_hour: f64,
-    pub(crate) verdict: Verdict,
-    pub(crate) confidence: f64,
-    pub(crate) reason: String,
 }
 
 /// The growth of one tracked mapping.
@@ -79,7 +69,7 @@ pub(crate) struct Report {
     pub(crate) pid: u32,
     pub(crate) interval_s: f64,
     pub(crate) samples: Vec<Sample>,
-    pub(crate) kinds: Vec<KindGrowth>,
+    pub(crate) kinds: Vec<KindTrend>,
     pub(crate) growth: Vec<MappingGrowth>,
     pub(crate) diff: Vec<DiffLine>,
     pub(crate) stopped_because: String,
@@ -180,21 +170,9 @@ fn series(times: &[f64], values: impl Iterator<Item = u64>) -> Vec<(f64, f64)> {
 fn analyze(args: &Args, samples: &[Sample], tracker: &Tracker, stopped: String) -> Report {
     let options = TrendOptions::default();
     let times = tracker.times();
-    let kinds = Kind::ALL
-        .into_iter()
-        .map(|kind| {
-            let a = assess(&series(times, samples.iter().map(|s| s.by_kind[kind])), &options);
-            KindGrowth {
-                kind,
-                start: samples.first().map_or(0, |s| s.by_kind[kind]),
-                end: samples.last().map_or(0, |s| s.by_kind[kind]),
-                growth_bytes_per_hour: a.slope_bytes_per_hour,
-                verdict: a.verdict,
-                confidence: a.confidence,
-                reason: a.reason,
-            }
-        })
-        .collect();
+    let by_kind: Vec<(f64, ByKind)> =
+        times.iter().copied().zip(samples.iter().map(|s| s.by_kind)).collect();
+    let kinds = trends_by_kind(&by_kind, &options);
     let last = times.len().saturating_sub(1);
     let mut growth: Vec<(MappingGrowth, Assessment)> = tracker
         .mappings()

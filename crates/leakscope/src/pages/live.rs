@@ -9,6 +9,7 @@ use leakscope_report::{
 };
 use leakscope_trend::{Shape, Verdict, format_bytes, format_rate};
 
+use crate::pages::maps::{kinds_chart, kinds_table};
 use crate::pages::{command_line, culprit, finding, findings_chart};
 
 /// The page of a session on process `what` (its command line).
@@ -30,6 +31,19 @@ pub fn page(r: &Report, what: &str, stopped: &str) -> Page {
             .into(),
     ));
     memory.push(Block::LineChart(process_chart(r)));
+    if !r.mapping_samples.is_empty() {
+        #[allow(clippy::cast_precision_loss)] // byte counts as chart coordinates
+        let rss = r.mapping_samples.iter().map(|(t, b)| (*t, b.total() as f64)).collect();
+        memory.push(Block::LineChart(kinds_chart(&r.mapping_samples, rss)));
+        memory.push(Block::Text(
+            "Native memory split by kind of mapping (/proc/PID/smaps): v8-heap is the JS heap's \
+             pages, malloc holds Buffers and C++ objects (and large malloc blocks when the \
+             process's memory can be read), anon other anonymous memory. The trends below stop \
+             at the first snapshot, whose own buffers malloc keeps."
+                .into(),
+        ));
+        memory.push(Block::Table(kinds_table(&r.mappings)));
+    }
     page.sections.push(Section::new("Memory over time", memory));
 
     let mut findings = Vec::new();

@@ -1,7 +1,7 @@
 //! The report of `leakscope maps`: resident memory per kind of mapping over time, which kinds
 //! and mappings grew steadily, and the first/last diff.
 
-use leakscope_procfs::Kind;
+use leakscope_procfs::{ByKind, Kind, KindTrend};
 use leakscope_report::{
     Block, Cell, Column, Fact, LineChart, Page, Section, Series, Style, Table, Tone, Verdict,
 };
@@ -39,44 +39,8 @@ pub fn page(r: &Report) -> Page {
         )
     });
 
-    let mut series: Vec<Series> = vec![Series::new(
-        "RSS (all mappings)",
-        Style::Line,
-        r.samples.iter().map(|s| (s.t_s, s.rss as f64)).collect(),
-    )];
-    for kind in Kind::ALL {
-        series.push(Series::new(
-            kind.as_str(),
-            Style::Line,
-            r.samples.iter().map(|s| (s.t_s, s.by_kind[kind] as f64)).collect(),
-        ));
-    }
-    let chart = LineChart {
-        title: "Resident memory by kind of mapping".into(),
-        series,
-        markers: Vec::new(),
-        ticks: None,
-    };
-    let mut kinds = Table::new(vec![
-        Column::text("kind"),
-        Column::number("first"),
-        Column::number("last"),
-        Column::number("change"),
-        Column::number("trend"),
-        Column::text("verdict"),
-        Column::text("why"),
-    ]);
-    for k in &r.kinds {
-        kinds.row(vec![
-            Cell::text(k.kind.as_str()),
-            Cell::bytes(k.start),
-            Cell::bytes(k.end),
-            signed(k.end as f64 - k.start as f64),
-            Cell::rate(k.growth_bytes_per_hour),
-            Cell::text(if k.verdict == Trend::Leak { "grows" } else { k.verdict.as_str() }),
-            Cell::text(k.reason.clone()),
-        ]);
-    }
+    let rss: Vec<(f64, f64)> = r.samples.iter().map(|s| (s.t_s, s.rss as f64)).collect();
+    let by_kind: Vec<(f64, ByKind)> = r.samples.iter().map(|s| (s.t_s, s.by_kind)).collect();
     page.sections.push(Section::new(
         "Memory over time",
         vec![
@@ -85,8 +49,8 @@ pub fn page(r: &Report) -> Page {
                 Fact::new("every", format!("{} s", r.interval_s)),
                 Fact::new("stopped", r.stopped_because.clone()),
             ]),
-            Block::LineChart(chart),
-            Block::Table(kinds.sorted_by(4, true)),
+            Block::LineChart(kinds_chart(&by_kind, rss)),
+            Block::Table(kinds_table(&r.kinds)),
         ],
     ));
 
@@ -143,6 +107,51 @@ pub fn page(r: &Report) -> Page {
     mappings.push(Block::Table(diff));
     page.sections.push(Section::new("Mappings", mappings));
     page
+}
+
+/// Resident memory of each kind of mapping over time, and `rss` (the sum).
+#[allow(clippy::cast_precision_loss)] // byte counts as chart coordinates
+pub fn kinds_chart(samples: &[(f64, ByKind)], rss: Vec<(f64, f64)>) -> LineChart {
+    let mut series = vec![Series::new("RSS (all mappings)", Style::Line, rss)];
+    for kind in Kind::ALL {
+        series.push(Series::new(
+            kind.as_str(),
+            Style::Line,
+            samples.iter().map(|(t, b)| (*t, b[kind] as f64)).collect(),
+        ));
+    }
+    LineChart {
+        title: "Resident memory by kind of mapping".into(),
+        series,
+        markers: Vec::new(),
+        ticks: None,
+    }
+}
+
+/// Each kind's trend, the fastest growth first.
+#[allow(clippy::cast_precision_loss)] // byte deltas
+pub fn kinds_table(kinds: &[KindTrend]) -> Table {
+    let mut t = Table::new(vec![
+        Column::text("kind"),
+        Column::number("first"),
+        Column::number("last"),
+        Column::number("change"),
+        Column::number("trend"),
+        Column::text("verdict"),
+        Column::text("why"),
+    ]);
+    for k in kinds {
+        t.row(vec![
+            Cell::text(k.kind.as_str()),
+            Cell::bytes(k.start),
+            Cell::bytes(k.end),
+            signed(k.end as f64 - k.start as f64),
+            Cell::rate(k.growth_bytes_per_hour),
+            Cell::text(if k.verdict == Trend::Leak { "grows" } else { k.verdict.as_str() }),
+            Cell::text(k.reason.clone()),
+        ]);
+    }
+    t.sorted_by(4, true)
 }
 
 fn signed(bytes: f64) -> Cell {

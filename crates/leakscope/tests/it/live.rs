@@ -186,6 +186,16 @@ fn run_tells_retained_buffers_from_js_heap_growth() {
         "{}",
         r["native_growth_bytes_per_hour"]
     );
+    // The mappings say where: malloc (Buffers' memory), not V8's heap pages. (256 KiB Buffers
+    // are mmapped malloc blocks: counted as malloc when their headers can be read, else anon.)
+    let kind = |k: &str| r["mappings"].as_array().unwrap().iter().find(|m| m["kind"] == k).unwrap();
+    assert!(
+        kind("malloc")["verdict"] == "leak" || kind("anon")["verdict"] == "leak",
+        "{:#}",
+        r["mappings"]
+    );
+    assert_ne!(kind("v8-heap")["verdict"], "leak", "{:#}", r["mappings"]);
+    assert!(r["mapping_samples"].as_array().unwrap().len() >= 8);
 }
 
 #[test]
