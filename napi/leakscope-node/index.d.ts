@@ -127,6 +127,150 @@ declare namespace leakscope {
     finishSync(): HeapSnapshot;
   }
 
+  /** One step of a retainer path: the edge into an object, and the object. */
+  interface RetainerStep {
+    /** The edge's name, or an element's index. */
+    edge: string | number;
+    /** `property`, `element`, `context`, `internal`, `shortcut`… */
+    edge_type: string;
+    /** The object's class. */
+    class: string;
+    /** The object's V8 heap id. */
+    id: number;
+  }
+
+  /** One snapshot's totals in a HeapDiff result. */
+  interface HeapDiffTotals {
+    /** Nodes in the snapshot. */
+    nodes: number;
+    /** Shallow size of the nodes reachable from the root. */
+    size_bytes: number;
+    /** The same as memwatch prints it (`3.05 mb`). */
+    size: string;
+  }
+
+  /** One group of nodes a HeapDiff added or freed (memwatch's detail, with two more fields). */
+  interface HeapDiffDetail {
+    /** The constructor name, or `Array`, `String`, `Code`, `Closure`, `RegExp`, `Number`, `Native`. */
+    what: string;
+    /** Shallow size added minus shallow size freed. */
+    size_bytes: number;
+    size: string;
+    /** Nodes added (alive at end(), not at the constructor). */
+    '+': number;
+    /** Nodes freed. */
+    '-': number;
+    /** What the added nodes retain, each counted once (memwatch had no such field). */
+    retained_size: number;
+    /** The path from the root to the added node retaining the most (memwatch had none). */
+    retainer_path?: RetainerStep[];
+  }
+
+  /** `HeapDiff.end()`'s result, memwatch's shape. */
+  interface HeapDiffResult {
+    before: HeapDiffTotals;
+    after: HeapDiffTotals;
+    change: {
+      size_bytes: number;
+      size: string;
+      freed_nodes: number;
+      allocated_nodes: number;
+      /** Sorted by `what`, as memwatch sorts them. */
+      details: HeapDiffDetail[];
+    };
+  }
+
+  /** memwatch's HeapDiff: a snapshot of this isolate now, another at end(), diffed in Rust. */
+  class HeapDiff {
+    /** Takes the first snapshot (the isolate pauses while V8 takes it). */
+    constructor();
+    /** Takes the second snapshot and diffs, on this thread. Throws when called twice. */
+    end(): HeapDiffResult;
+    /** Takes the second snapshot; parses and diffs on the libuv thread pool. Rejects when called twice. */
+    endAsync(): Promise<HeapDiffResult>;
+  }
+
+  interface CheckLeakOptions {
+    /** Runs of the function between two snapshots (default 100). */
+    iterations?: number;
+    /** Runs before the first snapshot (default 10). */
+    warmup?: number;
+    /** Groups of leaked objects retaining fewer bytes are not reported (default 1000). */
+    minSize?: number;
+  }
+
+  /** A leaked object, as `leakscope leaks --json` prints it (the example at depth 1). */
+  interface ObjectView {
+    id: number;
+    class: string;
+    name: string;
+    type: string;
+    self_size: number;
+    retained_size: number;
+    location: string | null;
+    properties: unknown[];
+    elements: unknown[];
+    element_count: number;
+    entries: unknown[];
+    entry_count: number;
+    context: unknown[];
+    omitted_properties: number;
+  }
+
+  /** One group of leaked objects: one class, one holder (a finding of `leakscope leaks --json`). */
+  interface LeakFinding {
+    /** The constructor (`Session`), `{a, b, c}` for plain objects, `(string)`, `Function`… */
+    class: string;
+    /** For closures: the function's name. */
+    name?: string;
+    /** Objects allocated between the first two snapshots and still alive in the third. */
+    count: number;
+    shallow_size: number;
+    /** What they retain, each counted once. */
+    retained_size: number;
+    /** The edges that name the holder: `sessionCache`, `bus._events.tick`. */
+    holder: string;
+    holder_class: string;
+    holder_id: number;
+    /** The objects hang from one another (a linked chain) below the holder. */
+    chain: boolean;
+    /** The example's path from the root. */
+    retainer_path: RetainerStep[];
+    /** The same on one line: `global → sessionCache → table → [12] → Session @4321`. */
+    path: string;
+    example_id: number;
+    example: ObjectView;
+    /** `file:line:column` of the class's constructor or the closure, when the snapshot has it. */
+    location: string | null;
+    /** For strings: the example's text. */
+    sample: string | null;
+    /** Objects of the group's path in each snapshot (null for the first). */
+    counts: (number | null)[];
+    /** Of the objects the group gained between the first two snapshots, the share still alive. */
+    survival: number | null;
+    confidence: 'high' | 'low';
+    /** Smaller groups of leaked objects in the same container; `retained_size` includes theirs. */
+    also?: { class: string; name?: string; count: number; retained_size: number; example_id: number }[];
+  }
+
+  interface CheckLeakResult {
+    /** Whether any group of objects the function allocated stays and keeps growing. */
+    leaked: boolean;
+    /**
+     * Bytes the heap grew by per run over the last window: the sum of every live object's own
+     * size in the third snapshot less that in the second, divided by `iterations`.
+     */
+    growth_per_iteration: number;
+    /** Largest retained size first. */
+    leaks: LeakFinding[];
+  }
+
+  /** assertNoLeak()'s rejection. */
+  interface LeakError extends Error {
+    leaks: LeakFinding[];
+    growth_per_iteration: number;
+  }
+
   interface Leakscope extends EventEmitter {
     on(event: 'stats', listener: (stats: Stats) => void): this;
     on(event: 'leak', listener: (leak: Leak) => void): this;
@@ -159,10 +303,18 @@ declare namespace leakscope {
     takeSnapshotAsync(): Promise<HeapSnapshot>;
     /** Reads a .heapsnapshot file (plain or gzip) off the event loop. */
     readSnapshot(file: string): Promise<HeapSnapshot>;
+    /**
+     * Runs `fn` (awaited when it returns a promise) `warmup` times, then `iterations` times
+     * between each of three snapshots, and reports what the runs leave behind and keep adding to.
+     */
+    checkLeak(fn: () => unknown, options?: CheckLeakOptions): Promise<CheckLeakResult>;
+    /** checkLeak(); rejects with a LeakError naming the class, holder and path of each leak. */
+    assertNoLeak(fn: () => unknown, options?: CheckLeakOptions): Promise<CheckLeakResult>;
 
     readonly Leakscope: new () => Leakscope;
     readonly SnapshotParser: typeof SnapshotParser;
     readonly HeapSnapshot: typeof HeapSnapshot;
+    readonly HeapDiff: typeof HeapDiff;
   }
 }
 

@@ -133,17 +133,33 @@ function pushSnapshot(parser) {
 }
 
 /**
- * Takes a heap snapshot of this isolate and parses it in Rust. The isolate pauses while V8
- * takes the snapshot and then while the parser finishes; see takeSnapshotAsync().
+ * Takes a heap snapshot of this isolate and hands it to a new parser, which goes on parsing
+ * on a thread of its own. Synchronous, so it throws on a Node that streams snapshots lazily
+ * (none we support does): `caller` and `instead` name the call and its asynchronous form.
  */
-function takeSnapshot() {
+function startSnapshot(caller, instead) {
   const parser = new native.SnapshotParser();
   const rest = pushSnapshot(parser);
   if (rest) {
     rest.destroy();
-    throw new Error('leakscope.takeSnapshot: this Node streams heap snapshots lazily; use takeSnapshotAsync()');
+    throw new Error(`${caller}: this Node streams heap snapshots lazily; use ${instead}`);
   }
-  return parser.finishSync();
+  return parser;
+}
+
+/** startSnapshot() for callers that can wait for a lazily streamed rest. */
+async function startSnapshotAsync(parser = new native.SnapshotParser()) {
+  const rest = pushSnapshot(parser);
+  if (rest) for await (const chunk of rest) parser.push(chunk);
+  return parser;
+}
+
+/**
+ * Takes a heap snapshot of this isolate and parses it in Rust. The isolate pauses while V8
+ * takes the snapshot and then while the parser finishes; see takeSnapshotAsync().
+ */
+function takeSnapshot() {
+  return startSnapshot('leakscope.takeSnapshot', 'takeSnapshotAsync()').finishSync();
 }
 
 /**
@@ -152,15 +168,164 @@ function takeSnapshot() {
  * V8 walks the heap on the isolate's thread); parsing runs on a thread of its own.
  */
 async function takeSnapshotAsync() {
-  const parser = new native.SnapshotParser();
-  const rest = pushSnapshot(parser);
-  if (rest) for await (const chunk of rest) parser.push(chunk);
-  return parser.finish();
+  return (await startSnapshotAsync()).finish();
 }
 
 /** Reads a `.heapsnapshot` file (plain or gzip) off the event loop. */
 function readSnapshot(file) {
   return native.readSnapshot(path.resolve(file));
+}
+
+/** memwatch's words, kept so that code matching on them still does. */
+const HEAPDIFF_ENDED = 'attempt to end() a HeapDiff that was already ended';
+
+/**
+ * memwatch's HeapDiff: a heap snapshot of this isolate now, another at `end()`, compared in
+ * Rust. The constructor pauses the isolate only while V8 takes the snapshot, which is parsed
+ * on a thread of its own meanwhile; nothing but the (small) result is ever `JSON.parse`d.
+ */
+class HeapDiff {
+  /** The parser fed the first snapshot; null once ended. */
+  #before;
+
+  constructor() {
+    this.#before = startSnapshot('leakscope.HeapDiff', 'takeSnapshotAsync()');
+  }
+
+  /**
+   * Takes the second snapshot and returns memwatch's result, each detail with the
+   * `retained_size` and `retainer_path` of what it added. Synchronous: the isolate also waits
+   * for the parse and the diff; endAsync() does not.
+   */
+  end() {
+    const before = this.#take();
+    const after = startSnapshot('leakscope.HeapDiff.end', 'endAsync()');
+    return JSON.parse(native.memwatchDiff(before, after));
+  }
+
+  /** end(), with the parse and the diff on the libuv thread pool. */
+  async endAsync() {
+    const before = this.#take();
+    const after = await startSnapshotAsync();
+    return JSON.parse(await native.memwatchDiffAsync(before, after));
+  }
+
+  #take() {
+    const before = this.#before;
+    if (!before) throw new Error(HEAPDIFF_ENDED);
+    this.#before = null;
+    return before;
+  }
+}
+
+/**
+ * checkLeak()'s defaults. 100 iterations put at least 100 objects of any leak in the window;
+ * 10 warm-up runs fill what a first call fills once (lazy compilation, module caches,
+ * memoised values). 1 kB over 100 runs is 10 bytes a run: one leaked object per run, however
+ * small, is reported, while a single object V8 made once along the way (an allocation site
+ * of tens of bytes) is not.
+ */
+const CHECK_DEFAULTS = { iterations: 100, warmup: 10, minSize: 1000 };
+
+function checkOptions(caller, fn, options) {
+  if (typeof fn !== 'function') throw new TypeError(`${caller}: the first argument must be the function to test, got ${typeof fn}`);
+  const o = {};
+  for (const [name, value] of Object.entries(CHECK_DEFAULTS)) o[name] = options?.[name] ?? value;
+  for (const [name, least] of [['iterations', 1], ['warmup', 0]]) {
+    if (!Number.isSafeInteger(o[name]) || o[name] < least) {
+      throw new TypeError(`${caller}: ${name} must be an integer of at least ${least}, got ${o[name]}`);
+    }
+  }
+  if (typeof o.minSize !== 'number' || !(o.minSize >= 0) || !Number.isFinite(o.minSize)) {
+    throw new TypeError(`${caller}: minSize must be a number of bytes (0 or more), got ${o.minSize}`);
+  }
+  return o;
+}
+
+/** Runs `fn` `times` times, one after the other, awaiting it when it returns a promise. */
+async function repeat(fn, times) {
+  for (let i = 0; i < times; i++) {
+    const r = fn();
+    if (r !== null && typeof r === 'object' && typeof r.then === 'function') await r;
+  }
+}
+
+/** Taken at load: a test's fake timers must not stop checkLeak(). */
+const realSetImmediate = setImmediate;
+
+/**
+ * Lets the event loop turn once, then forces a full GC: callbacks queued by the last run of
+ * `fn` and by the last snapshot's stream (process.nextTick, which a loop of synchronous runs
+ * never reaches) run and let go of what they hold before the next snapshot.
+ */
+async function settle() {
+  await new Promise(realSetImmediate);
+  gc();
+}
+
+/** checkLeak() and assertNoLeak(): the result, and one line for people per leak. */
+async function runCheck(caller, fn, options) {
+  const { iterations, warmup, minSize } = checkOptions(caller, fn, options);
+  if (checking) {
+    // Its runs would land in this one's windows, and this one's in its.
+    throw new Error(`${caller}: another check is running in this isolate; await it first`);
+  }
+  checking = true;
+  try {
+    return await threeSnapshots(fn, iterations, warmup, minSize);
+  } finally {
+    checking = false;
+  }
+}
+
+/** Whether a check is running in this isolate. */
+let checking = false;
+
+/**
+ * The three-snapshot technique on `fn`: warm up, full GC, S1; `iterations` runs, GC, S2;
+ * `iterations` more, GC, S3; then `leakscope leaks`' finder on the libuv thread pool. What
+ * the runs between S1 and S2 allocated and S3 still holds, in groups that keep growing, is a
+ * leak.
+ */
+async function threeSnapshots(fn, iterations, warmup, minSize) {
+  // Made before S1, so that S1 has them too: they are not something `fn` allocated.
+  const [s1, s2, s3] = [0, 1, 2].map(() => new native.SnapshotParser());
+  await repeat(fn, warmup);
+  await settle();
+  await startSnapshotAsync(s1);
+  await repeat(fn, iterations);
+  await settle();
+  await startSnapshotAsync(s2);
+  await repeat(fn, iterations);
+  await settle();
+  await startSnapshotAsync(s3);
+  const found = JSON.parse(await native.findLeaksAsync(s1, s2, s3, { minSize }));
+  const [, second, third] = found.heap_sizes;
+  const result = {
+    leaked: found.report.leaks.length > 0,
+    // Every live object's own size but compiled code's, summed: from S2 to S3, per run.
+    growth_per_iteration: (third - second) / iterations,
+    leaks: found.report.leaks,
+  };
+  return { result, culprits: found.culprits };
+}
+
+function checkLeak(fn, options) {
+  return runCheck('leakscope.checkLeak', fn, options).then(({ result }) => result);
+}
+
+/** Shown in the message of assertNoLeak()'s error; the rest are in `err.leaks`. */
+const CULPRITS_SHOWN = 3;
+
+async function assertNoLeak(fn, options) {
+  const { result, culprits } = await runCheck('leakscope.assertNoLeak', fn, options);
+  if (!result.leaked) return result;
+  const lines = culprits.slice(0, CULPRITS_SHOWN).map((c) => `leak: ${c}`);
+  if (culprits.length > CULPRITS_SHOWN) lines.push(`… and ${culprits.length - CULPRITS_SHOWN} more (err.leaks)`);
+  const err = new Error(lines.join('\n'));
+  err.leaks = result.leaks;
+  err.growth_per_iteration = result.growth_per_iteration;
+  throw err;
 }
 
 /** Heap figures right after a full GC, read in the observer callback. */
@@ -373,10 +538,24 @@ class Leakscope extends EventEmitter {
   readSnapshot(file) {
     return readSnapshot(file);
   }
+
+  /**
+   * Runs `fn` (awaited when it returns a promise) `warmup` times, then twice `iterations`
+   * times between three heap snapshots, and reports what it leaks.
+   */
+  checkLeak(fn, options) {
+    return checkLeak(fn, options);
+  }
+
+  /** checkLeak(), rejecting with an Error naming the leaked class, its holder and path. */
+  assertNoLeak(fn, options) {
+    return assertNoLeak(fn, options);
+  }
 }
 
 const leakscope = new Leakscope();
 leakscope.Leakscope = Leakscope;
 leakscope.SnapshotParser = native.SnapshotParser;
 leakscope.HeapSnapshot = native.HeapSnapshot;
+leakscope.HeapDiff = HeapDiff;
 module.exports = leakscope;

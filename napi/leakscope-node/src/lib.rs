@@ -11,7 +11,13 @@
 //! - [`snapshot::SnapshotParser`]: heap snapshot chunks pushed from JavaScript are parsed by
 //!   [`leakscope_snapshot`] on a thread of its own while they arrive, into a
 //!   [`snapshot::HeapSnapshot`] handle, whose `summary()` is the census of
-//!   [`leakscope_graph::Analysis`] (`leakscope summary`), computed on the libuv thread pool.
+//!   [`leakscope_graph::Analysis`] (`leakscope summary`), computed on the libuv thread pool;
+//! - [`diff`]: memwatch's `HeapDiff` of two such snapshots
+//!   ([`leakscope_leaks::memwatch_diff_explained`]);
+//! - [`leaks`]: `checkLeak()`'s three snapshots through the leak finder of `leakscope leaks`
+//!   ([`leakscope_leaks::find_leaks`]).
 
+pub mod diff;
+pub mod leaks;
 pub mod monitor;
 pub mod snapshot;

@@ -12,7 +12,7 @@ use napi::bindgen_prelude::AsyncTask;
 use napi::{Env, Error, Result, Task};
 use napi_derive::napi;
 
-type Parse = JoinHandle<std::result::Result<Snapshot, leakscope_snapshot::Error>>;
+pub(crate) type Parse = JoinHandle<std::result::Result<Snapshot, leakscope_snapshot::Error>>;
 
 /// Parses a snapshot while its JSON arrives: `push` each chunk of `v8.getHeapSnapshot()`, then
 /// `finish()` (a promise, resolved off the event loop) or `finishSync()`.
@@ -85,7 +85,8 @@ impl SnapshotParser {
         Ok(HeapSnapshot::from(join(worker)?))
     }
 
-    fn close(&mut self) -> Result<Parse> {
+    /// Ends the input and hands over the parsing thread, to be joined once.
+    pub(crate) fn close(&mut self) -> Result<Parse> {
         self.sender = None;
         self.worker
             .take()
@@ -93,7 +94,7 @@ impl SnapshotParser {
     }
 }
 
-fn join(worker: Parse) -> Result<Snapshot> {
+pub(crate) fn join(worker: Parse) -> Result<Snapshot> {
     worker
         .join()
         .map_err(|_| Error::from_reason("the snapshot parser crashed (a leakscope bug)"))?
@@ -101,7 +102,7 @@ fn join(worker: Parse) -> Result<Snapshot> {
 }
 
 /// An error with its causes, `outer: inner: …`, as the command line prints them.
-fn chain(e: &dyn std::error::Error) -> String {
+pub(crate) fn chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(cause) = source {

@@ -20,5 +20,7 @@ test('the package works on every Node in LEAKSCOPE_TEST_NODES', { skip: nodes.le
     assert.deepEqual(out.inWorker.stats.map((s) => s.num_full_gc), [1, 2, 3], node);
     assert.equal(out.inWorker.workerPlanted, 42, node);
     assert.equal(out.inWorker.mainPlanted, 0, node);
+    assert.deepEqual(out.heapDiff, { sync: [321, 0], async: [123, 0] }, node);
+    assert.deepEqual(out.checkLeak, { leaked: true, leaks: [['ProbeLeaked', 20, 'probeLeaks']] }, node);
   }
 });
