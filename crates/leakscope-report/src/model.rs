@@ -236,13 +236,7 @@ impl Cell {
     /// A signed count: `+12`, `−3`.
     #[must_use]
     pub fn signed_count(n: i64) -> Self {
-        let text = group_digits(n.unsigned_abs());
-        let text = match n.signum() {
-            1 => format!("+{text}"),
-            -1 => format!("−{text}"),
-            _ => text,
-        };
-        Self { text, value: Some(n as f64) }
+        Self { text: with_sign(n, group_digits(n.unsigned_abs())), value: Some(n as f64) }
     }
 
     /// Bytes: `38.2 MB`.
@@ -254,12 +248,7 @@ impl Cell {
     /// Signed bytes: `+38.2 MB`, `−1.50 kB`.
     #[must_use]
     pub fn signed_bytes(n: i64) -> Self {
-        let text = format_bytes(n.unsigned_abs() as f64);
-        let text = match n.signum() {
-            1 => format!("+{text}"),
-            -1 => format!("−{text}"),
-            _ => text,
-        };
+        let text = with_sign(n, format_bytes(n.unsigned_abs() as f64));
         Self { text, value: Some(n as f64) }
     }
 
@@ -273,6 +262,15 @@ impl Cell {
     #[must_use]
     pub fn number(value: f64, text: impl Into<String>) -> Self {
         Self { text: text.into(), value: Some(value) }
+    }
+}
+
+/// `magnitude` (of `n`) with `n`'s sign: `+12`, `−3 kB`, `0`.
+fn with_sign(n: i64, magnitude: String) -> String {
+    match n.signum() {
+        1 => format!("+{magnitude}"),
+        -1 => format!("−{magnitude}"),
+        _ => magnitude,
     }
 }
 

@@ -5,7 +5,7 @@ use leakscope_procfs::{ByKind, Kind, KindTrend};
 use leakscope_report::{
     Block, Cell, Column, Fact, LineChart, Page, Section, Series, Style, Table, Tone, Verdict,
 };
-use leakscope_trend::{Verdict as Trend, format_bytes, format_rate};
+use leakscope_trend::{Verdict as Trend, format_rate};
 
 use crate::commands::maps::Report;
 use crate::pages::command_line;
@@ -155,8 +155,8 @@ pub fn kinds_table(kinds: &[KindTrend]) -> Table {
 }
 
 fn signed(bytes: f64) -> Cell {
-    let text = if bytes > 0.0 { format!("+{}", format_bytes(bytes)) } else { format_bytes(bytes) };
-    Cell::number(bytes, text)
+    #[allow(clippy::cast_possible_truncation)] // differences of byte counts
+    Cell::signed_bytes(bytes as i64)
 }
 
 /// What growth of a kind usually means.
