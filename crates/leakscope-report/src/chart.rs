@@ -125,11 +125,7 @@ pub(crate) fn render(chart: &LineChart) -> String {
 
     for (i, s) in chart.series.iter().enumerate() {
         let points = thin(&s.points);
-        let class = match s.style {
-            Style::Line => "line",
-            Style::Dashed => "dashed",
-            Style::Points => "points",
-        };
+        let class = style_class(s.style);
         let _ = write!(
             out,
             "<g class=\"series s{} {class}\" data-series=\"{}\">",
@@ -175,11 +171,7 @@ pub(crate) fn render(chart: &LineChart) -> String {
     }
     out.push_str("</svg><ul class=\"legend\">");
     for (i, s) in chart.series.iter().enumerate() {
-        let style = match s.style {
-            Style::Line => "line",
-            Style::Dashed => "dashed",
-            Style::Points => "points",
-        };
+        let style = style_class(s.style);
         let _ = write!(
             out,
             "<li><span class=\"swatch s{} {style}\"></span>{}</li>",
@@ -195,6 +187,15 @@ pub(crate) fn render(chart: &LineChart) -> String {
     }
     out.push_str("</ul></figure>");
     out
+}
+
+/// The CSS class that draws a series (and its legend swatch) in its style.
+fn style_class(style: Style) -> &'static str {
+    match style {
+        Style::Line => "line",
+        Style::Dashed => "dashed",
+        Style::Points => "points",
+    }
 }
 
 /// At most [`MAX_POINTS`] points: the first, minimum, maximum and last of each slice of time.
